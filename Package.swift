@@ -1,0 +1,181 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// One settings list for every target, so the whole package is checked the same way.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "novyse-sync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "novyse-command", targets: ["CommandService"]),
+        .executable(name: "novyse-projector", targets: ["ProjectorWorker"]),
+        .executable(name: "novyse-query", targets: ["QueryService"]),
+        .executable(name: "novyse-fanout", targets: ["FanoutService"]),
+        .executable(name: "novysectl", targets: ["NovyseCtl"]),
+        .library(name: "NovyseCore", targets: ["NovyseCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.70.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.0.0"),
+    ],
+    targets: [
+        // MARK: Shared libraries
+        .target(
+            name: "NovyseCore",
+            path: "Shared/NovyseCore",
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(
+            name: "CHiredis",
+            path: "Shared/CHiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .target(
+            name: "NovyseRedis",
+            dependencies: [
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/NovyseRedis",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "NovyseStorage",
+            dependencies: [
+                "NovyseCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/NovyseStorage",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "NovyseService",
+            dependencies: [
+                "NovyseCore",
+                "NovyseStorage",
+                "NovyseRedis",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/NovyseService",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "NovyseDevServers",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/NovyseDevServers",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Services
+        .executableTarget(
+            name: "CommandService",
+            dependencies: ["NovyseService"],
+            path: "Services/Command",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ProjectorWorker",
+            dependencies: ["NovyseService"],
+            path: "Services/Projector",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "QueryService",
+            dependencies: ["NovyseService"],
+            path: "Services/Query",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FanoutService",
+            dependencies: ["NovyseService"],
+            path: "Services/Fanout",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "NovyseCtl",
+            dependencies: [
+                "NovyseService",
+                "NovyseStorage",
+                "NovyseDevServers",
+                "NovyseCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/NovyseCtl",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "NovyseDevServers",
+                "NovyseStorage",
+                "NovyseRedis",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "UnitTests",
+            dependencies: [
+                "NovyseCore", "NovyseService", "NovyseStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/UnitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NovyseRedisTests",
+            dependencies: ["NovyseRedis", "TestSupport"],
+            path: "Tests/NovyseRedisTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NovyseStorageTests",
+            dependencies: [
+                "NovyseStorage", "NovyseCore", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/NovyseStorageTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: ["NovyseService", "TestSupport"],
+            path: "Tests/ServiceTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,24 @@
+import ArgumentParser
+import NovyseService
+
+/// The operator's and developer's tool: schema migrations, development users and tokens, the local stack.
+@main
+struct NovyseCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "novysectl",
+        abstract: "Operate a Novyse Sync deployment.",
+        subcommands: [MigrateCommand.self, UserCommand.self, TokenCommand.self, DevCommand.self]
+    )
+}
+
+/// `--database-url`, defaulting to `DATABASE_URL` like the services.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "Postgres URL (default: $DATABASE_URL).")
+    var databaseURL: String?
+
+    func resolvedURL() throws -> String {
+        if let databaseURL { return databaseURL }
+        if let fromEnvironment = EnvironmentReader().string("DATABASE_URL") { return fromEnvironment }
+        throw ValidationError("set DATABASE_URL or pass --database-url")
+    }
+}

@@ -1,0 +1,4 @@
+#ifndef NOVYSE_CHIREDIS_SHIM_H
+#define NOVYSE_CHIREDIS_SHIM_H
+#include <hiredis/hiredis.h>
+#endif

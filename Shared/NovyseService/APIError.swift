@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import NovyseCore
+
+/// An error a client may see: an HTTP status, a stable code and a human message, rendered in the
+/// `{success: false, error: {code, message}}` envelope. Internal detail is logged, never put here.
+public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var headers: HTTPFields { [.contentType: "application/json; charset=utf-8"] }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = try JSONEncoder().encode(ErrorEnvelope(code: code, message: message))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    public static func badRequest(_ code: String = "BAD_REQUEST", _ message: String) -> APIError {
+        APIError(.badRequest, code: code, message: message)
+    }
+
+    public static func unauthorized(_ error: AuthError) -> APIError {
+        APIError(.unauthorized, code: error.code, message: error.message)
+    }
+
+    public static let internalError = APIError(
+        .internalServerError, code: "INTERNAL", message: "the server failed to answer; it has been logged"
+    )
+    public static let dependencyUnavailable = APIError(
+        .serviceUnavailable, code: "DEPENDENCY_UNAVAILABLE", message: "a backing service is unavailable; retry later"
+    )
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The whole body of each service's `@main`: read configuration, build the runtime, let the service add
+/// its routes and long-running parts, run until SIGTERM/SIGINT.
+///
+/// A configuration error exits with status 78 (EX_CONFIG) and one line naming the key, so a misconfigured
+/// deployment fails fast and legibly instead of crash-looping with a stack trace.
+public enum ServiceLauncher {
+    public typealias Setup = @Sendable (ServiceRuntime, Router<NovyseRequestContext>) async throws -> [any Service]
+
+    public static func run(_ kind: ServiceKind, setup: Setup = { _, _ in [] }) async {
+        do {
+            let configuration = try ServiceConfiguration(service: kind)
+            let runtime = try await ServiceRuntime(configuration: configuration)
+            let router = runtime.makeRouter()
+            let services = try await setup(runtime, router)
+            let application = runtime.makeApplication(router: router, services: services)
+            runtime.logger.info(
+                "starting",
+                metadata: ["host": "\(configuration.host)", "port": "\(configuration.port)"]
+            )
+            try await application.runService()
+            runtime.logger.info("stopped")
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("\(kind.executableName): \(error)\n".utf8))
+            exit(78)
+        } catch {
+            FileHandle.standardError.write(Data("\(kind.executableName): fatal: \(String(reflecting: error))\n".utf8))
+            exit(1)
+        }
+    }
+}

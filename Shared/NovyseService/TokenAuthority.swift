@@ -1,0 +1,71 @@
+import Foundation
+import JWTKit
+
+/// Verifies access tokens for every HTTP service and the socket server, and signs development tokens.
+///
+/// One instance per process: key parsing happens once at start-up, verification is then pure CPU.
+public struct TokenAuthority: Sendable {
+    private let keys: JWTKeyCollection
+    private let configuration: JWTConfiguration
+    public var canSign: Bool { configuration.hmacSecret != nil }
+
+    public init(configuration: JWTConfiguration) async throws {
+        self.configuration = configuration
+        let keys = JWTKeyCollection()
+        if let secret = configuration.hmacSecret {
+            await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        }
+        for (index, pem) in configuration.publicKeysPEM.enumerated() {
+            let kid = JWKIdentifier(string: "configured-\(index)")
+            if let key = try? Insecure.RSA.PublicKey(pem: pem) {
+                await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
+            } else if let key = try? ES256PublicKey(pem: pem) {
+                await keys.add(ecdsa: key, kid: kid)
+            } else if let key = try? EdDSA.PublicKey(pem: pem) {
+                await keys.add(eddsa: key, kid: kid)
+            } else {
+                throw ConfigurationError(
+                    key: "NOVYSE_JWT_PUBLIC_KEY", reason: "key \(index + 1) is not an RSA, P-256 or Ed25519 public key"
+                )
+            }
+        }
+        self.keys = keys
+    }
+
+    /// Checks an `Authorization` header value (`Bearer <JWT>`) and names the caller.
+    public func authenticate(authorization: String?) async throws(AuthError) -> Principal {
+        guard let authorization, authorization.lowercased().hasPrefix("bearer ") else { throw .noToken }
+        return try await verify(token: String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+    }
+
+    public func verify(token: String) async throws(AuthError) -> Principal {
+        guard !token.isEmpty else { throw .noToken }
+        let claims: AccessTokenClaims
+        do {
+            claims = try await keys.verify(token, as: AccessTokenClaims.self, iteratingKeys: true)
+        } catch let error as JWTError where error.errorType == .claimVerificationFailure {
+            throw (error.failedClaim is ExpirationClaim) ? .tokenExpired : .invalidToken
+        } catch {
+            throw .invalidToken
+        }
+        if let issuer = configuration.issuer, claims.iss?.value != issuer { throw .invalidToken }
+        if let audience = configuration.audience, claims.aud?.value.contains(audience) != true { throw .invalidToken }
+        guard let userID = UUID(uuidString: claims.sub.value), !claims.did.isEmpty, claims.did.utf8.count <= 128 else {
+            throw .invalidToken
+        }
+        return Principal(userID: userID, deviceID: claims.did)
+    }
+
+    /// Signs a token with the HS256 secret; for development tools and tests (identity providers issue real ones).
+    public func issue(userID: UUID, deviceID: String, lifetime: Duration = .seconds(86_400)) async throws -> String {
+        guard canSign else {
+            throw ConfigurationError(key: "NOVYSE_JWT_SECRET", reason: "signing tokens needs an HS256 secret")
+        }
+        let seconds = Double(lifetime.components.seconds)
+        let claims = AccessTokenClaims(
+            userID: userID, deviceID: deviceID, expiresAt: Date().addingTimeInterval(seconds),
+            issuer: configuration.issuer, audience: configuration.audience
+        )
+        return try await keys.sign(claims)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import NovyseService
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every service binary, started as a deployment starts it, against a real Postgres and Redis.
+@Suite("Service start-up, health and shutdown")
+struct ServiceReadinessTests {
+    @Test("ready with its dependencies, 503 while Redis is down, ready again when it returns, SIGTERM drains",
+          arguments: ServiceKind.allCases)
+    func readinessFollowsDependencies(kind: ServiceKind) async throws {
+        let database = try await TestPostgres.shared.makeDatabase(migrated: false)
+        let redis = try await LocalRedis.start()
+        defer { Task { await redis.stop() } }
+        let service = try await RunningService.start(
+            kind.executableName, portKey: kind.portKey, databaseURL: database.url, redisURL: redis.url
+        )
+
+        // Start-up migrated the empty database and both dependencies answer.
+        let ready = try #require(await service.get("/health/ready"))
+        #expect(ready.status == 200, "\(ready.body)")
+        #expect(ready.body.contains(#""postgres":true"#) && ready.body.contains(#""redis":true"#))
+        #expect(await service.get("/health/live")?.status == 200)
+
+        let metrics = try #require(await service.get("/metrics"))
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("novyse_dependency_up"))
+
+        await redis.stop()
+        let down = try #require(await service.get("/health/ready"))
+        #expect(down.status == 503)
+        #expect(down.body.contains(#""redis":false"#) && down.body.contains(#""postgres":true"#))
+        #expect(await service.get("/health/live")?.status == 200, "liveness must not follow dependencies")
+
+        try await redis.restart()
+        try await Network.waitUntil("\(kind) ready again", timeout: .seconds(20)) {
+            await service.get("/health/ready")?.status == 200
+        }
+
+        service.process.signal(SIGTERM)
+        let status = await service.process.waitForExit(timeout: .seconds(20))
+        #expect(status == 0, "\(service.process.capturedOutput.suffix(2000))")
+    }
+
+    @Test("an unknown route answers 404 in the error envelope, never an HTML page or a 500")
+    func unknownRoute() async throws {
+        let database = try await TestPostgres.shared.makeDatabase()
+        let redis = try await LocalRedis.start()
+        defer { Task { await redis.stop() } }
+        let service = try await RunningService.start(
+            "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
+        )
+        defer { Task { await service.process.stop() } }
+        let response = try #require(await service.get("/no/such/thing"))
+        #expect(response.status == 404)
+        let envelope = try JSONDecoder().decode(ErrorEnvelopeProbe.self, from: Data(response.body.utf8))
+        #expect(envelope.success == false)
+        #expect(envelope.error.code == "NOT_FOUND")
+    }
+
+    @Test("a bad configuration value stops start-up with status 78 and names the key")
+    func badConfiguration() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOVYSE_JWT_SECRET"] = TestTokens.secret
+        environment["NOVYSE_QUERY_PORT"] = "not-a-port"
+        let process = ManagedProcess(
+            name: "query", executable: BuiltProducts.path("novyse-query"), environment: environment, output: .captured
+        )
+        try process.start()
+        let status = await process.waitForExit(timeout: .seconds(20))
+        #expect(status == 78)
+        #expect(process.capturedOutput.contains("NOVYSE_QUERY_PORT"))
+    }
+}
+
+struct ErrorEnvelopeProbe: Decodable {
+    struct Body: Decodable { let code: String; let message: String }
+    let success: Bool
+    let error: Body
+}

@@ -1,0 +1,71 @@
+import Foundation
+import NovyseDevServers
+
+/// Finds and starts the binaries this package builds, as a deployment would run them.
+public enum BuiltProducts {
+    /// The build directory: `swift test` runs the test bundle from the same folder the executables are in.
+    public static var directory: String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
+    }
+
+    public static func path(_ name: String) -> String {
+        directory + "/" + name
+    }
+}
+
+/// A service binary running against the test's Postgres and Redis on free loopback ports.
+public struct RunningService: Sendable {
+    public let process: ManagedProcess
+    public let port: Int
+
+    /// Starts `executable` with the common test environment plus `environment`, and waits until
+    /// `/health/live` answers.
+    public static func start(
+        _ executable: String,
+        portKey: String,
+        databaseURL: String,
+        redisURL: String,
+        environment extra: [String: String] = [:]
+    ) async throws -> RunningService {
+        let port = try Network.freePort()
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOVYSE_HOST"] = "127.0.0.1"
+        environment[portKey] = "\(port)"
+        environment["DATABASE_URL"] = databaseURL
+        environment["DATABASE_POOL_SIZE"] = "4"
+        environment["REDIS_URL"] = redisURL
+        environment["REDIS_POOL_SIZE"] = "4"
+        environment["NOVYSE_JWT_SECRET"] = TestTokens.secret
+        environment["NOVYSE_ADMIN_TOKEN"] = TestTokens.adminToken
+        environment["NOVYSE_READINESS_TIMEOUT_MS"] = "1000"
+        environment["LOG_LEVEL"] = "info"
+        environment.merge(extra) { _, new in new }
+        let process = ManagedProcess(
+            name: executable, executable: BuiltProducts.path(executable), environment: environment, output: .captured
+        )
+        try process.start()
+        let service = RunningService(process: process, port: port)
+        do {
+            try await Network.waitUntil("\(executable) /health/live", timeout: .seconds(60)) {
+                guard process.isRunning else { return false }
+                return await HTTPProbe.request(port: port, path: "/health/live", timeout: .seconds(1))?.status == 200
+            }
+        } catch {
+            await process.stop()
+            throw DevServerError.notReady("\(executable): \(process.capturedOutput.suffix(2000))")
+        }
+        return service
+    }
+
+    public func get(_ path: String) async -> HTTPProbe.Response? {
+        await HTTPProbe.request(port: port, path: path)
+    }
+}
+
+/// Shared secrets for services started by tests.
+public enum TestTokens {
+    public static let secret = "novyse-test-secret-0123456789abcdef"
+    public static let adminToken = "novyse-test-admin-token"
+}

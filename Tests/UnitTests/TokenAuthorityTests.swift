@@ -1,0 +1,50 @@
+import Foundation
+import NovyseService
+import Testing
+
+@Suite("Access tokens")
+struct TokenAuthorityTests {
+    let configuration = JWTConfiguration(hmacSecret: "unit-test-secret-0123456789abcdefghij")
+
+    @Test("a signed token names its user and device")
+    func roundTrip() async throws {
+        let authority = try await TokenAuthority(configuration: configuration)
+        let user = UUID()
+        let token = try await authority.issue(userID: user, deviceID: "phone-1")
+        let principal = try await authority.authenticate(authorization: "Bearer \(token)")
+        #expect(principal == Principal(userID: user, deviceID: "phone-1"))
+    }
+
+    @Test("missing, malformed, foreign and tampered tokens are refused with their codes")
+    func refusals() async throws {
+        let authority = try await TokenAuthority(configuration: configuration)
+        let other = try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: "another-secret-0123456789abcdefghijkl"))
+        let foreign = try await other.issue(userID: UUID(), deviceID: "d")
+        let valid = try await authority.issue(userID: UUID(), deviceID: "d")
+        let tampered = String(valid.dropLast(2)) + (valid.hasSuffix("AA") ? "BB" : "AA")
+        await #expect(throws: AuthError.noToken) { try await authority.authenticate(authorization: nil) }
+        await #expect(throws: AuthError.noToken) { try await authority.authenticate(authorization: "Basic abc") }
+        await #expect(throws: AuthError.invalidToken) { try await authority.authenticate(authorization: "Bearer x.y.z") }
+        await #expect(throws: AuthError.invalidToken) { try await authority.verify(token: foreign) }
+        await #expect(throws: AuthError.invalidToken) { try await authority.verify(token: tampered) }
+    }
+
+    @Test("an expired token is refused as expired")
+    func expired() async throws {
+        let authority = try await TokenAuthority(configuration: configuration)
+        let token = try await authority.issue(userID: UUID(), deviceID: "d", lifetime: .seconds(-10))
+        await #expect(throws: AuthError.tokenExpired) { try await authority.verify(token: token) }
+    }
+
+    @Test("issuer and audience are enforced when configured")
+    func issuerAndAudience() async throws {
+        let strict = try await TokenAuthority(configuration: JWTConfiguration(
+            hmacSecret: "unit-test-secret-0123456789abcdefghij", issuer: "novyse", audience: "sync"
+        ))
+        let loose = try await TokenAuthority(configuration: configuration)
+        let withoutClaims = try await loose.issue(userID: UUID(), deviceID: "d")
+        await #expect(throws: AuthError.invalidToken) { try await strict.verify(token: withoutClaims) }
+        let withClaims = try await strict.issue(userID: UUID(), deviceID: "d")
+        _ = try await strict.verify(token: withClaims)
+    }
+}

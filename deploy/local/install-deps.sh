@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the system packages Novyse Sync needs on Debian/Ubuntu: PostgreSQL server binaries, redis-server,
+# the hiredis headers and library. Does nothing for packages already present. Needs root or sudo.
+set -euo pipefail
+
+need=()
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+[ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -f /usr/include/hiredis/hiredis.h ] || need+=(libhiredis-dev)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "install-deps: PostgreSQL, Redis and hiredis are present"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+# Debian starts packaged servers on install; the project runs its own private ones instead.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
+fi
