@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -94,7 +96,16 @@ let package = Package(
         // MARK: Services
         .executableTarget(
             name: "CommandService",
-            dependencies: ["NovyseService"],
+            dependencies: [
+                "NovyseService", "NovyseStorage", "NovyseCore", "NovyseRedis",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Services/Command",
             swiftSettings: swiftSettings
         ),
@@ -169,6 +180,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/NovyseStorageTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommandServiceTests",
+            dependencies: [
+                "CommandService", "NovyseStorage", "NovyseCore", "NovyseRedis", "NovyseService", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/CommandServiceTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,6 +10,8 @@ public enum HTTPProbe {
     public struct Response: Sendable {
         public let status: Int
         public let body: String
+        /// Header names lower-cased.
+        public var headers: [String: String] = [:]
     }
 
     /// Sends one request to 127.0.0.1:`port` and reads the whole answer (`Connection: close`); nil when
@@ -58,7 +60,12 @@ public enum HTTPProbe {
         guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
         var body = String(text[headerEnd.upperBound...])
         if head.lowercased().contains("transfer-encoding: chunked") { body = dechunk(body) }
-        return Response(status: status, body: body)
+        var headers: [String: String] = [:]
+        for line in head.split(separator: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Response(status: status, body: body, headers: headers)
     }
 
     private static func dechunk(_ text: String) -> String {

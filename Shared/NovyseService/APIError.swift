@@ -23,6 +23,18 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
+    /// The HTTP form of a domain refusal.
+    public init(_ error: CommandError) {
+        let status: HTTPResponse.Status = switch error.kind {
+        case .invalid: .badRequest
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .unprocessable: .unprocessableContent
+        }
+        self.init(status, code: error.code, message: error.message)
+    }
+
     public static func badRequest(_ code: String = "BAD_REQUEST", _ message: String) -> APIError {
         APIError(.badRequest, code: code, message: message)
     }

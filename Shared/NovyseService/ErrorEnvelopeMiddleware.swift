@@ -1,5 +1,8 @@
 import Hummingbird
 import Logging
+import NIOCore
+import NovyseCore
+import NovyseStorage
 import NovyseRedis
 import PostgresNIO
 
@@ -18,8 +21,18 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
             throw error
         } catch let error as HTTPError {
             throw Self.translate(error)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, code: "BODY_TOO_LARGE", message: "the request body is too large")
         } catch let error as AuthError {
             throw APIError.unauthorized(error)
+        } catch let error as CommandError {
+            throw APIError(error)
+        } catch let error as StorageError {
+            guard case .conflict(let code, let message) = error else {
+                context.logger.error("storage error", metadata: ["error": "\(error)"])
+                throw APIError.internalError
+            }
+            throw APIError(.conflict, code: code, message: message)
         } catch let error as DecodingError {
             throw APIError.badRequest("INVALID_BODY", Self.describe(error))
         } catch {

@@ -9,6 +9,13 @@ public struct DatabaseConfiguration: Sendable {
     /// The database name, for logs and for tools that create sibling databases.
     public var database: String
 
+    /// The URL with its password masked, for logs and tool output.
+    public static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? "postgres://***"
+    }
+
     public init(url: String, maximumConnections: Int = 20) throws {
         guard let components = URLComponents(string: url),
               let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme)

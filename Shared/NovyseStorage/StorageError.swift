@@ -6,12 +6,15 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case invalidDatabaseURL(String)
     /// A uniqueness rule of the domain was hit (a taken handle, a second DM for the same pair).
     case conflict(code: String, message: String)
+    /// Postgres answered in a way the code does not expect (a bug, not bad input): logged, answered 500.
+    case unexpected(String)
 
     public var code: String {
         switch self {
         case .migrationChanged: "MIGRATION_CHANGED"
         case .invalidDatabaseURL: "INVALID_DATABASE_URL"
         case .conflict(let code, _): code
+        case .unexpected: "STORAGE_UNEXPECTED"
         }
     }
 
@@ -23,6 +26,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
             "invalid DATABASE_URL: \(reason)"
         case .conflict(_, let message):
             message
+        case .unexpected(let detail):
+            "unexpected storage result: \(detail)"
         }
     }
 }

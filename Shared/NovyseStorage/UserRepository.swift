@@ -44,7 +44,13 @@ public struct UserRepository: Sendable {
 
     /// True when the user exists in the write model.
     public func exists(_ id: UUID) async throws -> Bool {
-        let rows = try await client.query("SELECT 1 FROM novyse.users WHERE uuid = \(id)", logger: logger)
+        try await client.withConnection { connection in
+            try await Self.exists(id, on: connection, logger: logger)
+        }
+    }
+
+    static func exists(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query("SELECT 1 FROM novyse.users WHERE uuid = \(id)", logger: logger)
         for try await _ in rows { return true }
         return false
     }

@@ -21,7 +21,8 @@ public struct RunningService: Sendable {
     public let port: Int
 
     /// Starts `executable` with the common test environment plus `environment`, and waits until
-    /// `/health/live` answers.
+    /// `/health/live` answers. A free port can be taken by a parallel test between choosing and binding it;
+    /// then the service exits at once, and it is started again on another port.
     public static func start(
         _ executable: String,
         portKey: String,
@@ -29,34 +30,37 @@ public struct RunningService: Sendable {
         redisURL: String,
         environment extra: [String: String] = [:]
     ) async throws -> RunningService {
-        let port = try Network.freePort()
-        var environment = ProcessInfo.processInfo.environment
-        environment["NOVYSE_HOST"] = "127.0.0.1"
-        environment[portKey] = "\(port)"
-        environment["DATABASE_URL"] = databaseURL
-        environment["DATABASE_POOL_SIZE"] = "4"
-        environment["REDIS_URL"] = redisURL
-        environment["REDIS_POOL_SIZE"] = "4"
-        environment["NOVYSE_JWT_SECRET"] = TestTokens.secret
-        environment["NOVYSE_ADMIN_TOKEN"] = TestTokens.adminToken
-        environment["NOVYSE_READINESS_TIMEOUT_MS"] = "1000"
-        environment["LOG_LEVEL"] = "info"
-        environment.merge(extra) { _, new in new }
-        let process = ManagedProcess(
-            name: executable, executable: BuiltProducts.path(executable), environment: environment, output: .captured
-        )
-        try process.start()
-        let service = RunningService(process: process, port: port)
-        do {
+        var lastOutput = ""
+        for _ in 0..<4 {
+            let port = try Network.freePort()
+            var environment = ProcessInfo.processInfo.environment
+            environment["NOVYSE_HOST"] = "127.0.0.1"
+            environment[portKey] = "\(port)"
+            environment["DATABASE_URL"] = databaseURL
+            environment["DATABASE_POOL_SIZE"] = "4"
+            environment["REDIS_URL"] = redisURL
+            environment["REDIS_POOL_SIZE"] = "4"
+            environment["NOVYSE_JWT_SECRET"] = TestTokens.secret
+            environment["NOVYSE_ADMIN_TOKEN"] = TestTokens.adminToken
+            environment["NOVYSE_READINESS_TIMEOUT_MS"] = "1000"
+            environment["LOG_LEVEL"] = "info"
+            environment.merge(extra) { _, new in new }
+            let process = ManagedProcess(
+                name: executable, executable: BuiltProducts.path(executable), environment: environment, output: .captured
+            )
+            try process.start()
+            var live = false
             try await Network.waitUntil("\(executable) /health/live", timeout: .seconds(60)) {
-                guard process.isRunning else { return false }
-                return await HTTPProbe.request(port: port, path: "/health/live", timeout: .seconds(1))?.status == 200
+                guard process.isRunning else { return true }  // exited: stop waiting
+                live = await HTTPProbe.request(port: port, path: "/health/live", timeout: .seconds(1))?.status == 200
+                return live
             }
-        } catch {
+            if live { return RunningService(process: process, port: port) }
+            lastOutput = process.capturedOutput
             await process.stop()
-            throw DevServerError.notReady("\(executable): \(process.capturedOutput.suffix(2000))")
+            guard lastOutput.contains("Address already in use") else { break }
         }
-        return service
+        throw DevServerError.notReady("\(executable): \(lastOutput.suffix(2000))")
     }
 
     public func get(_ path: String) async -> HTTPProbe.Response? {

@@ -1,0 +1,179 @@
+import Foundation
+
+/// Request bodies of the command API (`api.md`, "Mutations"). Shared with clients so both sides encode
+/// the same shapes. Each lists its keys: the server refuses unknown keys, so a typo is an error instead of
+/// a silently ignored field.
+public protocol CommandRequest: Codable, Sendable {
+    static var keys: Set<String> { get }
+}
+
+public struct CreateChatRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["type", "memberUUIDs", "name"]
+    public var type: ChatType
+    public var memberUUIDs: [UUID]
+    public var name: String?
+    public init(type: ChatType, memberUUIDs: [UUID], name: String? = nil) {
+        self.type = type
+        self.memberUUIDs = memberUUIDs
+        self.name = name
+    }
+}
+
+public struct ChatMemberRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["chatUUID", "userUUID"]
+    public var chatUUID: UUID
+    public var userUUID: UUID
+    public init(chatUUID: UUID, userUUID: UUID) {
+        self.chatUUID = chatUUID
+        self.userUUID = userUUID
+    }
+}
+
+/// `{chatUUID}`: leave, unpin or unmute a chat.
+public struct ChatRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["chatUUID"]
+    public var chatUUID: UUID
+    public init(chatUUID: UUID) { self.chatUUID = chatUUID }
+}
+
+public struct SendMessageRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["chatUUID", "content", "clientMessageID"]
+    public var chatUUID: UUID
+    public var content: String
+    public var clientMessageID: UUID
+    public init(chatUUID: UUID, content: String, clientMessageID: UUID) {
+        self.chatUUID = chatUUID
+        self.content = content
+        self.clientMessageID = clientMessageID
+    }
+}
+
+public struct EditMessageRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["chatUUID", "messageID", "content"]
+    public var chatUUID: UUID
+    public var messageID: Int64
+    public var content: String
+    public init(chatUUID: UUID, messageID: Int64, content: String) {
+        self.chatUUID = chatUUID
+        self.messageID = messageID
+        self.content = content
+    }
+}
+
+/// `{chatUUID, messageID}`: delete, pin or unpin a message.
+public struct MessageRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["chatUUID", "messageID"]
+    public var chatUUID: UUID
+    public var messageID: Int64
+    public init(chatUUID: UUID, messageID: Int64) {
+        self.chatUUID = chatUUID
+        self.messageID = messageID
+    }
+}
+
+public struct ReactionRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["chatUUID", "messageID", "reaction"]
+    public var chatUUID: UUID
+    public var messageID: Int64
+    public var reaction: String
+    public init(chatUUID: UUID, messageID: Int64, reaction: String) {
+        self.chatUUID = chatUUID
+        self.messageID = messageID
+        self.reaction = reaction
+    }
+}
+
+public struct PinChatRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["chatUUID", "position"]
+    public var chatUUID: UUID
+    public var position: Int
+    public init(chatUUID: UUID, position: Int) {
+        self.chatUUID = chatUUID
+        self.position = position
+    }
+}
+
+public struct MuteChatRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["chatUUID", "until"]
+    public var chatUUID: UUID
+    /// ISO-8601 time; absent means muted until unmuted.
+    public var until: String?
+    public init(chatUUID: UUID, until: String? = nil) {
+        self.chatUUID = chatUUID
+        self.until = until
+    }
+}
+
+public struct ThemeRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["theme"]
+    public var theme: String
+    public init(theme: String) { self.theme = theme }
+}
+
+public struct FolderRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["folderID", "name", "chatUUIDs"]
+    public var folderID: String
+    public var name: String
+    public var chatUUIDs: [UUID]
+    public init(folderID: String, name: String, chatUUIDs: [UUID]) {
+        self.folderID = folderID
+        self.name = name
+        self.chatUUIDs = chatUUIDs
+    }
+}
+
+public struct DeleteFolderRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["folderID"]
+    public var folderID: String
+    public init(folderID: String) { self.folderID = folderID }
+}
+
+public struct PushTokenRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["pushToken"]
+    public var pushToken: String
+    public init(pushToken: String) { self.pushToken = pushToken }
+}
+
+public struct EmptyRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = []
+    public init() {}
+}
+
+public struct CreateUserRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = [
+        "handle", "name", "surname", "biography", "profilePictureUUID", "bannerPictureUUID", "birthday", "color",
+    ]
+    public var handle: String
+    public var name: String
+    public var surname: String?
+    public var biography: String?
+    public var profilePictureUUID: UUID?
+    public var bannerPictureUUID: UUID?
+    public var birthday: String?
+    public var color: String?
+
+    public init(
+        handle: String, name: String, surname: String? = nil, biography: String? = nil,
+        profilePictureUUID: UUID? = nil, bannerPictureUUID: UUID? = nil, birthday: String? = nil, color: String? = nil
+    ) {
+        self.handle = handle
+        self.name = name
+        self.surname = surname
+        self.biography = biography
+        self.profilePictureUUID = profilePictureUUID
+        self.bannerPictureUUID = bannerPictureUUID
+        self.birthday = birthday
+        self.color = color
+    }
+}
+
+public struct IssueTokenRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["userUUID", "deviceID"]
+    public var userUUID: UUID
+    public var deviceID: String
+
+    public init(userUUID: UUID, deviceID: String) {
+        self.userUUID = userUUID
+        self.deviceID = deviceID
+    }
+}

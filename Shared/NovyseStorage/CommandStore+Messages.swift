@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import NovyseCore
+import PostgresNIO
+
+extension CommandStore {
+    /// Sends a message in one statement: the sender's membership (share-locked, so a concurrent removal
+    /// waits), the stream lock, the insert with `prev_id = head`, the head move and the outbox row.
+    ///
+    /// A retry with the same `clientMessageID` inserts nothing (`ON CONFLICT`) and gets the original
+    /// message's ID back; reusing the ID for different content is refused.
+    public func sendMessage(
+        chat: UUID, sender: UUID, content: String, clientMessageID: UUID, on connection: PostgresConnection
+    ) async throws -> MessageSent {
+        let kind = StreamKind.chatMessages.rawValue
+        let rows = try await connection.query(
+            """
+            WITH member AS (
+                SELECT m.user_uuid FROM novyse.memberships m JOIN novyse.chats c ON c.uuid = m.chat_uuid
+                WHERE m.chat_uuid = \(chat) AND m.user_uuid = \(sender) AND m.left_at IS NULL
+                  AND (c.type <> 'CHANNEL' OR m.role IN ('OWNER', 'ADMIN'))
+                FOR SHARE OF m
+            ), stream AS (
+                SELECT s.head FROM novyse.streams s, member
+                WHERE s.kind = \(kind) AND s.key = \(chat)
+                FOR UPDATE OF s
+            ), item AS (
+                INSERT INTO novyse.messages (chat_uuid, prev_id, sender_uuid, content, client_message_id)
+                SELECT \(chat), stream.head, \(sender), \(content), \(clientMessageID) FROM stream
+                ON CONFLICT ON CONSTRAINT messages_client_id DO NOTHING
+                RETURNING id, prev_id
+            ), moved AS (
+                UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(chat)
+            ), queued AS (
+                INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(chat), id FROM item
+            )
+            SELECT id, prev_id FROM item
+            """,
+            logger: logger
+        )
+        for try await (id, prevID) in rows.decode((Int64, Int64).self) {
+            return MessageSent(messageID: id, prevID: prevID)
+        }
+        return try await diagnoseUnsent(chat: chat, sender: sender, content: content, clientMessageID: clientMessageID, on: connection)
+    }
+
+    /// Why a send wrote nothing: a retry (answer with the original), or a refusal.
+    private func diagnoseUnsent(
+        chat: UUID, sender: UUID, content: String, clientMessageID: UUID, on connection: PostgresConnection
+    ) async throws -> MessageSent {
+        let existing = try await connection.query(
+            """
+            SELECT id, prev_id, chat_uuid, content FROM novyse.messages
+            WHERE sender_uuid = \(sender) AND client_message_id = \(clientMessageID)
+            """,
+            logger: logger
+        )
+        for try await (id, prevID, existingChat, existingContent) in existing.decode((Int64, Int64, UUID, String).self) {
+            guard existingChat == chat, existingContent == content else {
+                throw CommandError(
+                    .conflict, code: "CLIENT_MESSAGE_ID_REUSED",
+                    message: "this clientMessageID was already used for a different message"
+                )
+            }
+            return MessageSent(messageID: id, prevID: prevID)
+        }
+        let access = try await access(chat: chat, user: sender, on: connection)
+        if access.type == .channel && !access.isAdmin { throw CommandError.adminOnly }
+        throw StorageError.unexpected("message neither sent nor refused")
+    }
+
+    /// `MESSAGE_EDITED`: only the author, only while not deleted.
+    public func editMessage(
+        _ messageID: Int64, in chat: UUID, content: String, by actor: UUID, on connection: PostgresConnection
+    ) async throws -> EventWritten {
+        let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), missing: .unknownChat, on: connection)
+        _ = try await access(chat: chat, user: actor, on: connection)
+        let message = try await message(messageID, in: chat, on: connection)
+        guard message.sender == actor else { throw CommandError.authorOnly }
+        guard !message.deleted else { throw CommandError.messageDeleted }
+        return try await appendMessageEvent(
+            .messageEdited, chat: chat, head: head, messageID: messageID, actor: actor,
+            payload: ["content": .string(content), "current": .string(content)], on: connection
+        )
+    }
+
+    /// `MESSAGE_DELETED`: the author, or an admin of a group or channel. A deleted message is also unpinned.
+    public func deleteMessage(
+        _ messageID: Int64, in chat: UUID, by actor: UUID, on connection: PostgresConnection
+    ) async throws -> EventWritten {
+        let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), missing: .unknownChat, on: connection)
+        let access = try await access(chat: chat, user: actor, on: connection)
+        let message = try await message(messageID, in: chat, on: connection)
+        guard message.sender == actor || (access.type != .dm && access.isAdmin) else {
+            throw CommandError(.forbidden, code: "AUTHOR_OR_ADMIN_ONLY", message: "only the author or an admin may delete")
+        }
+        guard !message.deleted else { throw CommandError.messageDeleted }
+        try await setState(messageID, deleted: true, pinned: false, on: connection)
+        return try await appendMessageEvent(
+            .messageDeleted, chat: chat, head: head, messageID: messageID, actor: actor,
+            payload: ["current": .bool(true)], on: connection
+        )
+    }
+
+    /// `REACTION_ADDED` / `REACTION_REMOVED`: any member, on a message that is not deleted.
+    public func setReaction(
+        _ reaction: String, on messageID: Int64, in chat: UUID, by actor: UUID, present: Bool,
+        on connection: PostgresConnection
+    ) async throws -> EventWritten {
+        let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), missing: .unknownChat, on: connection)
+        _ = try await access(chat: chat, user: actor, on: connection)
+        let message = try await message(messageID, in: chat, on: connection)
+        guard !message.deleted else { throw CommandError.messageDeleted }
+        let changed: PostgresRowSequence
+        if present {
+            changed = try await connection.query(
+                """
+                INSERT INTO novyse.message_reactions (message_id, user_uuid, reaction)
+                VALUES (\(messageID), \(actor), \(reaction)) ON CONFLICT DO NOTHING RETURNING 1
+                """,
+                logger: logger
+            )
+        } else {
+            changed = try await connection.query(
+                """
+                DELETE FROM novyse.message_reactions
+                WHERE message_id = \(messageID) AND user_uuid = \(actor) AND reaction = \(reaction) RETURNING 1
+                """,
+                logger: logger
+            )
+        }
+        var didChange = false
+        for try await _ in changed { didChange = true }
+        guard didChange else {
+            throw present
+                ? CommandError(.conflict, code: "REACTION_EXISTS", message: "you already reacted with this")
+                : CommandError(.conflict, code: "REACTION_NOT_FOUND", message: "you have not reacted with this")
+        }
+        return try await appendMessageEvent(
+            present ? .reactionAdded : .reactionRemoved, chat: chat, head: head, messageID: messageID, actor: actor,
+            payload: ["reaction": .string(reaction), "current": .string(reaction)], on: connection
+        )
+    }
+
+    /// `MESSAGE_PINNED` / `MESSAGE_UNPINNED`: admins in groups and channels, either member in a DM.
+    public func setPinned(
+        _ pinned: Bool, messageID: Int64, in chat: UUID, by actor: UUID, on connection: PostgresConnection
+    ) async throws -> EventWritten {
+        let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), missing: .unknownChat, on: connection)
+        let access = try await access(chat: chat, user: actor, on: connection)
+        guard access.mayModerate else { throw CommandError.adminOnly }
+        let message = try await message(messageID, in: chat, on: connection)
+        guard !message.deleted else { throw CommandError.messageDeleted }
+        guard message.pinned != pinned else {
+            throw pinned
+                ? CommandError(.conflict, code: "ALREADY_PINNED", message: "the message is already pinned")
+                : CommandError(.conflict, code: "NOT_PINNED", message: "the message is not pinned")
+        }
+        try await setState(messageID, deleted: false, pinned: pinned, on: connection)
+        return try await appendMessageEvent(
+            pinned ? .messagePinned : .messageUnpinned, chat: chat, head: head, messageID: messageID, actor: actor,
+            payload: ["current": .bool(pinned)], on: connection
+        )
+    }
+
+    private func setState(_ messageID: Int64, deleted: Bool, pinned: Bool, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO novyse.message_state (message_id, deleted, pinned) VALUES (\(messageID), \(deleted), \(pinned))
+            ON CONFLICT (message_id) DO UPDATE SET deleted = EXCLUDED.deleted, pinned = EXCLUDED.pinned
+            """,
+            logger: logger
+        )
+    }
+
+    /// Message events carry `messageID` in their payload and in their own column (for the query side's
+    /// "latest edit per message" rule).
+    private func appendMessageEvent(
+        _ type: ChatEventType, chat: UUID, head: Int64, messageID: Int64, actor: UUID,
+        payload: [String: JSONValue], on connection: PostgresConnection
+    ) async throws -> EventWritten {
+        var payload = payload
+        payload["messageID"] = .integer(messageID)
+        let item = try await EventLog.appendChatEvent(
+            chat: chat, prevID: head, type: type, user: actor, actor: actor, messageID: messageID,
+            payload: .object(payload), on: connection, logger: logger
+        )
+        return EventWritten(eventID: item.id, prevID: item.prevID)
+    }
+}

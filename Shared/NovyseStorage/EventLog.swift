@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import NovyseCore
+import PostgresNIO
+
+/// An item just written to a stream.
+public struct AppendedItem: Sendable, Equatable, Codable {
+    public let id: Int64
+    public let prevID: Int64
+}
+
+/// Appends to the streams of the event store, inside the caller's transaction.
+///
+/// The protocol, for every stream (I1, I2): `lock` the stream's row first (`FOR UPDATE`), which also yields
+/// its head; then validate against the write model while holding it; then `append…` with `prevID = head`,
+/// which draws the ID from the sequence, moves the head and queues the item in the outbox in one statement.
+/// Because the ID is drawn only after the lock, a stream's IDs become visible in commit order, and
+/// `UNIQUE (stream, prev_id)` turns any violation of the protocol into an error instead of a fork.
+public enum EventLog {
+    /// Locks a stream for this transaction and returns its head; nil when the stream does not exist.
+    public static func lock(_ stream: StreamID, on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
+        let rows = try await connection.query(
+            "SELECT head FROM novyse.streams WHERE kind = \(stream.kind.rawValue) AND key = \(stream.key) FOR UPDATE",
+            logger: logger
+        )
+        for try await head in rows.decode(Int64.self) { return head }
+        return nil
+    }
+
+    public static func appendChatEvent(
+        chat: UUID, prevID: Int64, type: ChatEventType, user: UUID, actor: UUID, messageID: Int64?,
+        payload: JSONValue, on connection: PostgresConnection, logger: Logger
+    ) async throws -> AppendedItem {
+        let kind = StreamKind.chatEvents.rawValue
+        let rows = try await connection.query(
+            """
+            WITH item AS (
+                INSERT INTO novyse.chat_events (chat_uuid, prev_id, type, user_uuid, actor_uuid, message_id, payload)
+                VALUES (\(chat), \(prevID), \(type.rawValue), \(user), \(actor), \(messageID), \(payload.jsonText)::jsonb)
+                RETURNING id, prev_id
+            ), moved AS (
+                UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(chat)
+            ), queued AS (
+                INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(chat), id FROM item
+            )
+            SELECT id, prev_id FROM item
+            """,
+            logger: logger
+        )
+        return try await single(rows)
+    }
+
+    public static func appendProfileEvent(
+        user: UUID, prevID: Int64, type: ProfileEventType, payload: JSONValue,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> AppendedItem {
+        let kind = StreamKind.profileEvents.rawValue
+        let rows = try await connection.query(
+            """
+            WITH item AS (
+                INSERT INTO novyse.profile_events (user_uuid, prev_id, type, payload)
+                VALUES (\(user), \(prevID), \(type.rawValue), \(payload.jsonText)::jsonb)
+                RETURNING id, prev_id
+            ), moved AS (
+                UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(user)
+            ), queued AS (
+                INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(user), id FROM item
+            )
+            SELECT id, prev_id FROM item
+            """,
+            logger: logger
+        )
+        return try await single(rows)
+    }
+
+    public static func appendLocalEvent(
+        user: UUID, prevID: Int64, type: LocalEventType, deviceID: String?, payload: JSONValue,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> AppendedItem {
+        let kind = StreamKind.localEvents.rawValue
+        let rows = try await connection.query(
+            """
+            WITH item AS (
+                INSERT INTO novyse.local_events (user_uuid, prev_id, type, device_id, payload)
+                VALUES (\(user), \(prevID), \(type.rawValue), \(deviceID), \(payload.jsonText)::jsonb)
+                RETURNING id, prev_id
+            ), moved AS (
+                UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(user)
+            ), queued AS (
+                INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(user), id FROM item
+            )
+            SELECT id, prev_id FROM item
+            """,
+            logger: logger
+        )
+        return try await single(rows)
+    }
+
+    static func single(_ rows: PostgresRowSequence) async throws -> AppendedItem {
+        for try await (id, prevID) in rows.decode((Int64, Int64).self) {
+            return AppendedItem(id: id, prevID: prevID)
+        }
+        throw StorageError.unexpected("append returned no row")
+    }
+}

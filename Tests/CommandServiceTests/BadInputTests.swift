@@ -1,0 +1,538 @@
+import Foundation
+import NovyseCore
+import NovyseService
+import Testing
+import TestSupport
+
+/// Every class of bad input gets its 4xx and a stable code in the error envelope, and writes nothing
+/// (`writeFingerprint()` unchanged); nothing ever answers 5xx. Against the real `novyse-command` binary.
+///
+/// Each test owns one service and walks a table of requests; a failing row names itself.
+@Suite("Bad input")
+struct BadInputTests {
+    // MARK: Body syntax and shape
+
+    @Test("malformed JSON, non-object bodies, missing and unknown fields, on every route")
+    func bodySyntax() async throws {
+        try await Self.withFixture { f in
+            var cases: [BadCase] = []
+            for route in Self.routes {
+                let valid = route.body(f)
+                cases += [
+                    BadCase("malformed JSON", route, json: "{\"chatUUID\":", 400, "INVALID_JSON"),
+                    BadCase("not JSON at all", route, json: "hello", 400, "INVALID_JSON"),
+                    BadCase("nested 20000 deep", route, json: String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000), 400, "INVALID_JSON"),
+                    BadCase("a JSON array", route, json: "[]", 400, "INVALID_BODY"),
+                    BadCase("an array of the valid body", route, json: "[\(valid)]", 400, "INVALID_BODY"),
+                    BadCase("a JSON string", route, json: "\"hello\"", 400, "INVALID_BODY"),
+                    BadCase("a JSON number", route, json: "42", 400, "INVALID_BODY"),
+                    BadCase("JSON null", route, json: "null", 400, "INVALID_BODY"),
+                    BadCase("an unknown field", route, json: Self.adding(#""zzz":1"#, to: valid), 400, "UNKNOWN_FIELD", mentions: "zzz"),
+                ]
+                if route.path != "/notification/push-token" || route.method != "DELETE" {
+                    // DELETE /notification/push-token takes no fields, so an empty body is its valid body.
+                    cases.append(BadCase("an empty body", route, json: "", 400, "INVALID_BODY"))
+                }
+                if let field = route.firstRequiredField {
+                    cases.append(BadCase("{} (missing \(field))", route, json: "{}", 400, "INVALID_BODY", mentions: field))
+                }
+            }
+            try await Self.check(cases, on: f, perCase: false)
+        }
+    }
+
+    @Test("wrong types, invalid UUIDs, missing and misspelt fields name the field")
+    func fieldTypes() async throws {
+        try await Self.withFixture { f in
+            let g = f.group.uuidString
+            let m = f.message
+            let cases: [BadCase] = [
+                BadCase("messageID as a string", "PATCH", "/message", json: #"{"chatUUID":"\#(g)","messageID":"\#(m)","content":"x"}"#, 400, "INVALID_BODY", mentions: "messageID"),
+                BadCase("messageID as a string", "DELETE", "/message", json: #"{"chatUUID":"\#(g)","messageID":"12"}"#, 400, "INVALID_BODY", mentions: "messageID"),
+                BadCase("messageID null", "PUT", "/message/pin", json: #"{"chatUUID":"\#(g)","messageID":null}"#, 400, "INVALID_BODY", mentions: "messageID"),
+                BadCase("messageID a fraction", "PUT", "/message/pin", json: #"{"chatUUID":"\#(g)","messageID":1.5}"#, 400, "INVALID_BODY", mentions: "messageID"),
+                BadCase("messageID beyond Int64", "DELETE", "/message", json: #"{"chatUUID":"\#(g)","messageID":99999999999999999999}"#, 400, "INVALID_BODY", mentions: "messageID"),
+                BadCase("content as a number", "POST", "/message", json: #"{"chatUUID":"\#(g)","content":5,"clientMessageID":"\#(UUID())"}"#, 400, "INVALID_BODY", mentions: "content"),
+                BadCase("content as an object", "PATCH", "/message", json: #"{"chatUUID":"\#(g)","messageID":\#(m),"content":{"text":"x"}}"#, 400, "INVALID_BODY", mentions: "content"),
+                BadCase("reaction as a number", "PUT", "/message/reaction", json: #"{"chatUUID":"\#(g)","messageID":\#(m),"reaction":1}"#, 400, "INVALID_BODY", mentions: "reaction"),
+                BadCase("position as a string", "PUT", "/chat/pin", json: #"{"chatUUID":"\#(g)","position":"1"}"#, 400, "INVALID_BODY", mentions: "position"),
+                BadCase("theme as a boolean", "PUT", "/user/theme", json: #"{"theme":true}"#, 400, "INVALID_BODY", mentions: "theme"),
+                BadCase("memberUUIDs as a string", "POST", "/chat/create", json: #"{"type":"GROUP","memberUUIDs":"\#(f.bob.id)"}"#, 400, "INVALID_BODY", mentions: "memberUUIDs"),
+                BadCase("an unknown chat type", "POST", "/chat/create", json: #"{"type":"SECRET","memberUUIDs":[]}"#, 400, "INVALID_BODY", mentions: "type"),
+                BadCase("a lower-case chat type", "POST", "/chat/create", json: #"{"type":"group","memberUUIDs":[]}"#, 400, "INVALID_BODY", mentions: "type"),
+                BadCase("chatUUIDs of numbers", "PUT", "/folder", json: #"{"folderID":"f","name":"n","chatUUIDs":[1]}"#, 400, "INVALID_BODY", mentions: "chatUUIDs"),
+                BadCase("until as a number", "PUT", "/chat/mute", json: #"{"chatUUID":"\#(g)","until":1}"#, 400, "INVALID_BODY", mentions: "until"),
+                // Invalid UUIDs are wrong values of a typed field.
+                BadCase("chatUUID not a UUID", "POST", "/message", json: #"{"chatUUID":"not-a-uuid","content":"x","clientMessageID":"\#(UUID())"}"#, 400, "INVALID_BODY", mentions: "chatUUID"),
+                BadCase("chatUUID empty", "POST", "/chat/leave", json: #"{"chatUUID":""}"#, 400, "INVALID_BODY", mentions: "chatUUID"),
+                BadCase("chatUUID too short", "PUT", "/chat/mute", json: #"{"chatUUID":"\#(g.dropLast())"}"#, 400, "INVALID_BODY", mentions: "chatUUID"),
+                BadCase("clientMessageID not a UUID", "POST", "/message", json: #"{"chatUUID":"\#(g)","content":"x","clientMessageID":"123"}"#, 400, "INVALID_BODY", mentions: "clientMessageID"),
+                BadCase("a member not a UUID", "POST", "/chat/create", json: #"{"type":"GROUP","memberUUIDs":["zzz"]}"#, 400, "INVALID_BODY", mentions: "memberUUIDs"),
+                BadCase("userUUID not a UUID", "POST", "/chat/members", json: #"{"chatUUID":"\#(g)","userUUID":"x"}"#, 400, "INVALID_BODY", mentions: "userUUID"),
+                BadCase("a folder chat not a UUID", "PUT", "/folder", json: #"{"folderID":"f","name":"n","chatUUIDs":["x"]}"#, 400, "INVALID_BODY", mentions: "chatUUIDs"),
+                // Missing fields beyond the first.
+                BadCase("no clientMessageID", "POST", "/message", json: #"{"chatUUID":"\#(g)","content":"x"}"#, 400, "INVALID_BODY", mentions: "clientMessageID"),
+                BadCase("no content", "PATCH", "/message", json: #"{"chatUUID":"\#(g)","messageID":\#(m)}"#, 400, "INVALID_BODY", mentions: "content"),
+                BadCase("no reaction", "PUT", "/message/reaction", json: #"{"chatUUID":"\#(g)","messageID":\#(m)}"#, 400, "INVALID_BODY", mentions: "reaction"),
+                BadCase("no position", "PUT", "/chat/pin", json: #"{"chatUUID":"\#(g)"}"#, 400, "INVALID_BODY", mentions: "position"),
+                BadCase("no memberUUIDs", "POST", "/chat/create", json: #"{"type":"GROUP"}"#, 400, "INVALID_BODY", mentions: "memberUUIDs"),
+                BadCase("no chatUUIDs", "PUT", "/folder", json: #"{"folderID":"f","name":"n"}"#, 400, "INVALID_BODY", mentions: "chatUUIDs"),
+                BadCase("no userUUID", "DELETE", "/chat/members", json: #"{"chatUUID":"\#(g)"}"#, 400, "INVALID_BODY", mentions: "userUUID"),
+                // Unknown fields: a misspelling is an error, not an ignored key.
+                BadCase("a misspelt field", "POST", "/chat/leave", json: #"{"chatUuid":"\#(g)"}"#, 400, "UNKNOWN_FIELD", mentions: "chatUuid"),
+                BadCase("a field of another request", "PUT", "/chat/mute", json: #"{"chatUUID":"\#(g)","position":1}"#, 400, "UNKNOWN_FIELD", mentions: "position"),
+                BadCase("a field on a field-less request", "DELETE", "/notification/push-token", json: #"{"pushToken":"t"}"#, 400, "UNKNOWN_FIELD", mentions: "pushToken"),
+            ]
+            try await Self.check(cases, on: f, perCase: false)
+        }
+    }
+
+    // MARK: Field values
+
+    @Test("empty, too long or invalid values: content, message IDs, reactions, names, settings, DM shape")
+    func values() async throws {
+        try await Self.withFixture { f in
+            let g = f.group.uuidString
+            let m = f.message
+            func send(_ content: String) -> String {
+                #"{"chatUUID":"\#(g)","content":"\#(content)","clientMessageID":"\#(UUID())"}"#
+            }
+            func edit(_ content: String) -> String { #"{"chatUUID":"\#(g)","messageID":\#(m),"content":"\#(content)"}"# }
+            func react(_ reaction: String) -> String { #"{"chatUUID":"\#(g)","messageID":\#(m),"reaction":"\#(reaction)"}"# }
+            func group(name: String) -> String { #"{"type":"GROUP","memberUUIDs":["\#(f.bob.id)"],"name":"\#(name)"}"# }
+            let tooLong = String(repeating: "a", count: 4001)
+            let randomMembers = (0..<501).map { _ in "\"\(UUID())\"" }.joined(separator: ",")
+            var cases: [BadCase] = [
+                BadCase("empty content", "POST", "/message", json: send(""), 400, "INVALID_FIELD", mentions: "content"),
+                BadCase("whitespace-only content", "POST", "/message", json: send(#"  \n\t \u00a0"#), 400, "INVALID_FIELD", mentions: "content"),
+                BadCase("4001 characters", "POST", "/message", json: send(tooLong), 400, "CONTENT_TOO_LONG"),
+                BadCase("4001 emoji", "POST", "/message", json: send(String(repeating: "👍", count: 4001)), 400, "CONTENT_TOO_LONG"),
+                BadCase("content with a NUL character", "POST", "/message", json: send(#"a\u0000b"#), 400, "INVALID_FIELD", mentions: "content"),
+                BadCase("edit to empty content", "PATCH", "/message", json: edit(""), 400, "INVALID_FIELD", mentions: "content"),
+                BadCase("edit to whitespace", "PATCH", "/message", json: edit(#" \r\n "#), 400, "INVALID_FIELD", mentions: "content"),
+                BadCase("edit to 4001 characters", "PATCH", "/message", json: edit(tooLong), 400, "CONTENT_TOO_LONG"),
+                BadCase("edit to content with a NUL character", "PATCH", "/message", json: edit(#"a\u0000b"#), 400, "INVALID_FIELD", mentions: "content"),
+
+                BadCase("empty reaction", "PUT", "/message/reaction", json: react(""), 400, "INVALID_FIELD", mentions: "reaction"),
+                BadCase("33-byte reaction", "PUT", "/message/reaction", json: react(String(repeating: "x", count: 33)), 400, "INVALID_FIELD", mentions: "reaction"),
+                BadCase("nine emoji (36 bytes)", "PUT", "/message/reaction", json: react(String(repeating: "😀", count: 9)), 400, "INVALID_FIELD", mentions: "reaction"),
+                BadCase("a 2000-character reaction", "DELETE", "/message/reaction", json: react(String(repeating: "ab", count: 1000)), 400, "INVALID_FIELD", mentions: "reaction"),
+                BadCase("a reaction with a space", "PUT", "/message/reaction", json: react("a b"), 400, "INVALID_FIELD", mentions: "reaction"),
+                BadCase("a reaction with a newline", "PUT", "/message/reaction", json: react(#"a\n"#), 400, "INVALID_FIELD", mentions: "reaction"),
+                BadCase("a control-character reaction", "PUT", "/message/reaction", json: react(#"\u0007"#), 400, "INVALID_FIELD", mentions: "reaction"),
+                BadCase("a NUL reaction", "DELETE", "/message/reaction", json: react(#"\u0000"#), 400, "INVALID_FIELD", mentions: "reaction"),
+
+                BadCase("empty group name", "POST", "/chat/create", json: group(name: ""), 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("blank group name", "POST", "/chat/create", json: group(name: "   "), 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("129-character group name", "POST", "/chat/create", json: group(name: String(repeating: "n", count: 129)), 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("group name with a NUL character", "POST", "/chat/create", json: group(name: #"a\u0000b"#), 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("501 group members", "POST", "/chat/create", json: #"{"type":"GROUP","memberUUIDs":[\#(randomMembers)]}"#, 400, "INVALID_FIELD", mentions: "memberUUIDs"),
+                BadCase("a DM with two members", "POST", "/chat/create", json: #"{"type":"DM","memberUUIDs":["\#(f.bob.id)","\#(f.carol.id)"]}"#, 400, "INVALID_FIELD", mentions: "memberUUIDs"),
+                BadCase("a DM with a name", "POST", "/chat/create", json: #"{"type":"DM","memberUUIDs":["\#(f.carol.id)"],"name":"us"}"#, 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("a DM with nobody", "POST", "/chat/create", json: #"{"type":"DM","memberUUIDs":[]}"#, 400, "INVALID_FIELD", mentions: "memberUUIDs"),
+                BadCase("a DM with oneself", "POST", "/chat/create", json: #"{"type":"DM","memberUUIDs":["\#(f.alice.id)"]}"#, 400, "INVALID_FIELD", mentions: "memberUUIDs"),
+
+                BadCase("chat pin position -1", "PUT", "/chat/pin", json: #"{"chatUUID":"\#(g)","position":-1}"#, 400, "INVALID_FIELD", mentions: "position"),
+                BadCase("chat pin position 10001", "PUT", "/chat/pin", json: #"{"chatUUID":"\#(g)","position":10001}"#, 400, "INVALID_FIELD", mentions: "position"),
+                BadCase("mute until a non-date", "PUT", "/chat/mute", json: #"{"chatUUID":"\#(g)","until":"tomorrow"}"#, 400, "INVALID_FIELD", mentions: "until"),
+                BadCase("mute until the past", "PUT", "/chat/mute", json: #"{"chatUUID":"\#(g)","until":"2000-01-01T00:00:00.000Z"}"#, 400, "INVALID_FIELD", mentions: "until"),
+                BadCase("empty theme", "PUT", "/user/theme", json: #"{"theme":""}"#, 400, "INVALID_FIELD", mentions: "theme"),
+                BadCase("theme with a space", "PUT", "/user/theme", json: #"{"theme":"dark mode"}"#, 400, "INVALID_FIELD", mentions: "theme"),
+                BadCase("33-character theme", "PUT", "/user/theme", json: #"{"theme":"\#(String(repeating: "t", count: 33))"}"#, 400, "INVALID_FIELD", mentions: "theme"),
+                BadCase("empty folder ID", "PUT", "/folder", json: #"{"folderID":"","name":"n","chatUUIDs":[]}"#, 400, "INVALID_FIELD", mentions: "folderID"),
+                BadCase("65-character folder ID", "PUT", "/folder", json: #"{"folderID":"\#(String(repeating: "f", count: 65))","name":"n","chatUUIDs":[]}"#, 400, "INVALID_FIELD", mentions: "folderID"),
+                BadCase("folder ID with a control character", "DELETE", "/folder", json: #"{"folderID":"a\u0001"}"#, 400, "INVALID_FIELD", mentions: "folderID"),
+                BadCase("empty folder name", "PUT", "/folder", json: #"{"folderID":"f","name":"","chatUUIDs":[]}"#, 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("folder name with a NUL character", "PUT", "/folder", json: #"{"folderID":"f","name":"a\u0000b","chatUUIDs":[]}"#, 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("a folder of 501 chats", "PUT", "/folder", json: #"{"folderID":"f","name":"n","chatUUIDs":[\#(randomMembers)]}"#, 400, "INVALID_FIELD", mentions: "chatUUIDs"),
+                BadCase("empty push token", "PATCH", "/notification/push-token", json: #"{"pushToken":""}"#, 400, "INVALID_FIELD", mentions: "pushToken"),
+                BadCase("push token with a space", "PATCH", "/notification/push-token", json: #"{"pushToken":"a b"}"#, 400, "INVALID_FIELD", mentions: "pushToken"),
+                BadCase("push token with a NUL character", "PATCH", "/notification/push-token", json: #"{"pushToken":"a\u0000b"}"#, 400, "INVALID_FIELD", mentions: "pushToken"),
+                BadCase("4097-byte push token", "PATCH", "/notification/push-token", json: #"{"pushToken":"\#(String(repeating: "p", count: 4097))"}"#, 400, "INVALID_FIELD", mentions: "pushToken"),
+            ]
+            for (method, path) in [("PATCH", "/message"), ("DELETE", "/message"), ("PUT", "/message/reaction"),
+                                   ("DELETE", "/message/reaction"), ("PUT", "/message/pin"), ("DELETE", "/message/pin")] {
+                for id in [0, -1, Int64.min] {
+                    var body = #"{"chatUUID":"\#(g)","messageID":\#(id)"#
+                    if path == "/message/reaction" { body += #","reaction":"x""# }
+                    if method == "PATCH" { body += #","content":"x""# }
+                    cases.append(BadCase("messageID \(id)", method, path, json: body + "}", 400, "INVALID_FIELD", mentions: "messageID"))
+                }
+            }
+            try await Self.check(cases, on: f)
+
+            // The limits are where they say: exactly 4000 characters is accepted.
+            let longest = try await f.harness.call("POST", "/message", as: f.alice, json: send(String(repeating: "é", count: 4000)))
+            #expect(longest.status == 200, "4000 characters must be accepted: \(longest.status) \(longest.body)")
+        }
+    }
+
+    @Test("profile patches: unknown fields, nothing to change, bad birthday, color, name, handle, pictures")
+    func profiles() async throws {
+        try await Self.withFixture { f in
+            let cases: [BadCase] = [
+                BadCase("an unknown field", "PATCH", "/user/profile", json: #"{"nickname":"x"}"#, 400, "UNKNOWN_FIELD", mentions: "nickname"),
+                BadCase("a known and an unknown field", "PATCH", "/user/profile", json: #"{"name":"Ann","nickname":"x"}"#, 400, "UNKNOWN_FIELD", mentions: "nickname"),
+                BadCase("a wire name of an event", "PATCH", "/user/profile", json: #"{"NAME_CHANGED":"x"}"#, 400, "UNKNOWN_FIELD"),
+                BadCase("an empty object", "PATCH", "/user/profile", json: "{}", 400, "EMPTY_UPDATE"),
+                BadCase("birthday 30 February", "PATCH", "/user/profile", json: #"{"birthday":"2020-02-30"}"#, 400, "INVALID_FIELD", mentions: "birthday"),
+                BadCase("birthday 29 February of a common year", "PATCH", "/user/profile", json: #"{"birthday":"2023-02-29"}"#, 400, "INVALID_FIELD", mentions: "birthday"),
+                BadCase("birthday before 1900", "PATCH", "/user/profile", json: #"{"birthday":"1899-12-31"}"#, 400, "INVALID_FIELD", mentions: "birthday"),
+                BadCase("birthday in the future", "PATCH", "/user/profile", json: #"{"birthday":"2099-01-01"}"#, 400, "INVALID_FIELD", mentions: "birthday"),
+                BadCase("birthday day-first", "PATCH", "/user/profile", json: #"{"birthday":"31/12/1990"}"#, 400, "INVALID_FIELD", mentions: "birthday"),
+                BadCase("birthday unpadded", "PATCH", "/user/profile", json: #"{"birthday":"1990-1-1"}"#, 400, "INVALID_FIELD", mentions: "birthday"),
+                BadCase("birthday a timestamp", "PATCH", "/user/profile", json: #"{"birthday":"1990-01-01T00:00:00.000Z"}"#, 400, "INVALID_FIELD", mentions: "birthday"),
+                BadCase("birthday a number", "PATCH", "/user/profile", json: #"{"birthday":19900101}"#, 400, "INVALID_FIELD", mentions: "birthday"),
+                BadCase("color by name", "PATCH", "/user/profile", json: #"{"color":"red"}"#, 400, "INVALID_FIELD", mentions: "color"),
+                BadCase("color too short", "PATCH", "/user/profile", json: ##"{"color":"#12345"}"##, 400, "INVALID_FIELD", mentions: "color"),
+                BadCase("color not hex", "PATCH", "/user/profile", json: ##"{"color":"#GGGGGG"}"##, 400, "INVALID_FIELD", mentions: "color"),
+                BadCase("color without #", "PATCH", "/user/profile", json: #"{"color":"123456"}"#, 400, "INVALID_FIELD", mentions: "color"),
+                BadCase("color a number", "PATCH", "/user/profile", json: #"{"color":16711680}"#, 400, "INVALID_FIELD", mentions: "color"),
+                BadCase("null name", "PATCH", "/user/profile", json: #"{"name":null}"#, 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("empty name", "PATCH", "/user/profile", json: #"{"name":""}"#, 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("blank name", "PATCH", "/user/profile", json: #"{"name":"   "}"#, 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("65-character name", "PATCH", "/user/profile", json: #"{"name":"\#(String(repeating: "n", count: 65))"}"#, 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("name a number", "PATCH", "/user/profile", json: #"{"name":5}"#, 400, "INVALID_FIELD", mentions: "name"),
+                BadCase("null surname", "PATCH", "/user/profile", json: #"{"surname":null}"#, 400, "INVALID_FIELD", mentions: "surname"),
+                BadCase("501-character biography", "PATCH", "/user/profile", json: #"{"biography":"\#(String(repeating: "b", count: 501))"}"#, 400, "INVALID_FIELD", mentions: "biography"),
+                BadCase("biography with a NUL character", "PATCH", "/user/profile", json: #"{"biography":"a\u0000b"}"#, 400, "INVALID_FIELD", mentions: "biography"),
+                BadCase("null handle", "PATCH", "/user/profile", json: #"{"handle":null}"#, 400, "INVALID_FIELD", mentions: "handle"),
+                BadCase("handle with a space", "PATCH", "/user/profile", json: #"{"handle":"a b c"}"#, 400, "INVALID_FIELD", mentions: "handle"),
+                BadCase("handle too short", "PATCH", "/user/profile", json: #"{"handle":"ab"}"#, 400, "INVALID_FIELD", mentions: "handle"),
+                BadCase("handle too long", "PATCH", "/user/profile", json: #"{"handle":"\#(String(repeating: "h", count: 33))"}"#, 400, "INVALID_FIELD", mentions: "handle"),
+                BadCase("handle of someone else", "PATCH", "/user/profile", json: #"{"handle":"\#(f.bob.handle.uppercased())"}"#, 409, "HANDLE_TAKEN"),
+                BadCase("picture not a UUID", "PATCH", "/user/profile", json: #"{"profilePictureUUID":"nope"}"#, 400, "INVALID_FIELD", mentions: "profilePictureUUID"),
+                BadCase("banner a number", "PATCH", "/user/profile", json: #"{"bannerPictureUUID":7}"#, 400, "INVALID_FIELD", mentions: "bannerPictureUUID"),
+                // One bad field refuses the whole patch: the good one is not written either.
+                BadCase("a good and a bad field", "PATCH", "/user/profile", json: #"{"biography":"fine","color":"red"}"#, 400, "INVALID_FIELD", mentions: "color"),
+            ]
+            try await Self.check(cases, on: f)
+        }
+    }
+
+    // MARK: Unknown entities
+
+    @Test("unknown chats, messages, users and folders are 404s")
+    func unknownEntities() async throws {
+        try await Self.withFixture { f in
+            let nowhere = UUID().uuidString
+            let g = f.group.uuidString
+            let ghost = UUID().uuidString
+            let noMessage = Int64(9_007_199_254_740_991)  // the largest ID the sequence can ever hand out
+            var cases: [BadCase] = [
+                BadCase("send", "POST", "/message", json: #"{"chatUUID":"\#(nowhere)","content":"x","clientMessageID":"\#(UUID())"}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("edit", "PATCH", "/message", json: #"{"chatUUID":"\#(nowhere)","messageID":\#(f.message),"content":"x"}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("delete", "DELETE", "/message", json: #"{"chatUUID":"\#(nowhere)","messageID":\#(f.message)}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("react", "PUT", "/message/reaction", json: #"{"chatUUID":"\#(nowhere)","messageID":\#(f.message),"reaction":"x"}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("unreact", "DELETE", "/message/reaction", json: #"{"chatUUID":"\#(nowhere)","messageID":\#(f.message),"reaction":"x"}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("pin", "PUT", "/message/pin", json: #"{"chatUUID":"\#(nowhere)","messageID":\#(f.message)}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("unpin", "DELETE", "/message/pin", json: #"{"chatUUID":"\#(nowhere)","messageID":\#(f.message)}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("add a member", "POST", "/chat/members", json: #"{"chatUUID":"\#(nowhere)","userUUID":"\#(f.carol.id)"}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("remove a member", "DELETE", "/chat/members", json: #"{"chatUUID":"\#(nowhere)","userUUID":"\#(f.bob.id)"}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("leave", "POST", "/chat/leave", json: #"{"chatUUID":"\#(nowhere)"}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("pin the chat", "PUT", "/chat/pin", json: #"{"chatUUID":"\#(nowhere)","position":1}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("unpin the chat", "DELETE", "/chat/pin", json: #"{"chatUUID":"\#(nowhere)"}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("mute the chat", "PUT", "/chat/mute", json: #"{"chatUUID":"\#(nowhere)"}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("unmute the chat", "DELETE", "/chat/mute", json: #"{"chatUUID":"\#(nowhere)"}"#, 404, "UNKNOWN_CHAT"),
+                BadCase("a folder with it", "PUT", "/folder", json: #"{"folderID":"f","name":"n","chatUUIDs":["\#(g)","\#(nowhere)"]}"#, 404, "UNKNOWN_CHAT"),
+
+                BadCase("a group with an unknown user", "POST", "/chat/create", json: #"{"type":"GROUP","memberUUIDs":["\#(f.bob.id)","\#(ghost)"]}"#, 404, "UNKNOWN_USER"),
+                BadCase("a channel with an unknown user", "POST", "/chat/create", json: #"{"type":"CHANNEL","memberUUIDs":["\#(ghost)"]}"#, 404, "UNKNOWN_USER"),
+                BadCase("a DM with an unknown user", "POST", "/chat/create", json: #"{"type":"DM","memberUUIDs":["\#(ghost)"]}"#, 404, "UNKNOWN_USER"),
+                BadCase("adding an unknown user", "POST", "/chat/members", json: #"{"chatUUID":"\#(g)","userUUID":"\#(ghost)"}"#, 404, "UNKNOWN_USER"),
+                BadCase("removing an unknown user", "DELETE", "/chat/members", json: #"{"chatUUID":"\#(g)","userUUID":"\#(ghost)"}"#, 404, "UNKNOWN_USER"),
+
+                BadCase("deleting a folder that never existed", "DELETE", "/folder", json: #"{"folderID":"never"}"#, 404, "UNKNOWN_FOLDER"),
+            ]
+            for (method, path) in [("PATCH", "/message"), ("DELETE", "/message"), ("PUT", "/message/reaction"),
+                                   ("DELETE", "/message/reaction"), ("PUT", "/message/pin"), ("DELETE", "/message/pin")] {
+                var body = #"{"chatUUID":"\#(g)","messageID":\#(noMessage)"#
+                if path == "/message/reaction" { body += #","reaction":"x""# }
+                if method == "PATCH" { body += #","content":"x""# }
+                cases.append(BadCase("unknown message", method, path, json: body + "}", 404, "UNKNOWN_MESSAGE"))
+            }
+            try await Self.check(cases, on: f)
+        }
+    }
+
+    // MARK: Transport: size, type, route, token
+
+    @Test("too large, wrong Content-Type, unknown routes, and missing, invalid or expired tokens")
+    func transport() async throws {
+        try await Self.withFixture { f in
+            let authority = try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: TestTokens.secret))
+            let stranger = try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: String(repeating: "s", count: 40)))
+            let expired = try await authority.issue(userID: f.alice.id, deviceID: "phone", lifetime: .seconds(-120))
+            let forged = try await stranger.issue(userID: f.alice.id, deviceID: "phone")
+            let valid = f.alice.token
+            let tampered = String(valid.dropLast(4)) + (valid.hasSuffix("AAAA") ? "BBBB" : "AAAA")
+            let unsignedHeader = Self.base64URL(Data(#"{"alg":"none","typ":"JWT"}"#.utf8))
+            let unsignedClaims = Self.base64URL(Data(#"{"sub":"\#(f.alice.id.uuidString.lowercased())","did":"phone","exp":4102444800}"#.utf8))
+            let unsigned = "\(unsignedHeader).\(unsignedClaims)."
+
+            var cases: [BadCase] = []
+            let padding = String(repeating: "a", count: 70_000)
+            for route in Self.routes {
+                let body = route.body(f)
+                cases.append(BadCase("no token", route, json: body, caller: .anonymous, 401, "AUTH_NO_TOKEN"))
+                cases.append(BadCase("no token and a malformed body", route, json: "{", caller: .anonymous, 401, "AUTH_NO_TOKEN"))
+                cases.append(BadCase("expired token", route, json: body, caller: .token(expired), 401, "AUTH_TOKEN_EXPIRED"))
+                cases.append(BadCase("text/plain", route, json: body, headers: ["Content-Type": "text/plain"], 415, "UNSUPPORTED_MEDIA_TYPE"))
+                cases.append(BadCase("a 70 KB body", route, json: Self.adding(#""pad":"\#(padding)""#, to: body), 413, "BODY_TOO_LARGE"))
+            }
+            let theme = #"{"theme":"dark"}"#
+            cases += [
+                BadCase("Basic credentials", "PUT", "/user/theme", json: theme, headers: ["Authorization": "Basic YWxpY2U6c2VjcmV0"], caller: .anonymous, 401, "AUTH_NO_TOKEN"),
+                BadCase("an empty bearer", "PUT", "/user/theme", json: theme, headers: ["Authorization": "Bearer"], caller: .anonymous, 401, "AUTH_NO_TOKEN"),
+                BadCase("a token without Bearer", "PUT", "/user/theme", json: theme, headers: ["Authorization": valid], caller: .anonymous, 401, "AUTH_NO_TOKEN"),
+                BadCase("garbage token", "PUT", "/user/theme", json: theme, caller: .token("garbage"), 401, "AUTH_INVALID_TOKEN"),
+                BadCase("three dots", "PUT", "/user/theme", json: theme, caller: .token("a.b.c"), 401, "AUTH_INVALID_TOKEN"),
+                BadCase("tampered signature", "PUT", "/user/theme", json: theme, caller: .token(tampered), 401, "AUTH_INVALID_TOKEN"),
+                BadCase("signed with another secret", "PUT", "/user/theme", json: theme, caller: .token(forged), 401, "AUTH_INVALID_TOKEN"),
+                BadCase("unsigned (alg none)", "PUT", "/user/theme", json: theme, caller: .token(unsigned), 401, "AUTH_INVALID_TOKEN"),
+                BadCase("the admin token as a bearer", "PUT", "/user/theme", json: theme, caller: .token(TestTokens.adminToken), 401, "AUTH_INVALID_TOKEN"),
+                BadCase("a form body", "PUT", "/user/theme", json: "theme=dark", headers: ["Content-Type": "application/x-www-form-urlencoded"], 415, "UNSUPPORTED_MEDIA_TYPE"),
+                BadCase("an XML body", "POST", "/chat/leave", json: "<chatUUID/>", headers: ["Content-Type": "application/xml"], 415, "UNSUPPORTED_MEDIA_TYPE"),
+                BadCase("a profile of 70 KB", "PATCH", "/user/profile", json: #"{"biography":"\#(padding)"}"#, 413, "BODY_TOO_LARGE"),
+                BadCase("an unknown route", "GET", "/nope", json: nil, caller: .anonymous, 404, "NOT_FOUND"),
+                BadCase("an unknown route with a token", "POST", "/messages", json: "{}", 404, "NOT_FOUND"),
+                BadCase("a known path with another method", "GET", "/message", json: nil, 404, "NOT_FOUND"),
+                BadCase("a known path with another method", "POST", "/message/pin", json: "{}", 404, "NOT_FOUND"),
+                BadCase("the admin API without the admin token", "POST", "/admin/users", json: #"{"handle":"sneaky","name":"S"}"#, caller: .anonymous, 401, "ADMIN_TOKEN_REQUIRED"),
+                BadCase("the admin API with a user token", "POST", "/admin/tokens", json: #"{"userUUID":"\#(f.bob.id)","deviceID":"x"}"#, 401, "ADMIN_TOKEN_REQUIRED"),
+            ]
+            try await Self.check(cases, on: f, perCase: false)
+
+            // Just under the limit the body is read and judged on its content.
+            let nearLimit = String(repeating: "a", count: 60_000)
+            let judged = try await f.harness.call("POST", "/message", as: f.alice, json: #"{"chatUUID":"\#(f.group)","content":"\#(nearLimit)","clientMessageID":"\#(UUID())"}"#)
+            Self.expectRefusal(judged, status: 400, code: "CONTENT_TOO_LONG", "a 60 KB message")
+            #expect(await f.harness.service.get("/health/live")?.status == 200, "the service survived the bad input")
+        }
+    }
+
+    // MARK: Idempotency keys
+
+    @Test("malformed Idempotency-Keys are refused, and a key is bound to its first request")
+    func idempotencyKeys() async throws {
+        try await Self.withFixture { f in
+            let body = #"{"chatUUID":"\#(f.group)","content":"once","clientMessageID":"\#(UUID())"}"#
+            let keyed = { (key: String) in BadCase("Idempotency-Key \(key.prefix(20).debugDescription) (\(key.utf8.count) bytes)", "POST", "/message", json: body, headers: ["Idempotency-Key": key], 400, "INVALID_IDEMPOTENCY_KEY") }
+            try await Self.check([
+                keyed(String(repeating: "k", count: 256)),
+                keyed("has space"),
+                keyed("tab\there"),
+                keyed("ключ"),
+                keyed("é"),
+                keyed(""),
+            ], on: f)
+
+            let key = String(repeating: "k", count: 255)  // the longest accepted key
+            let first = try await f.harness.call("POST", "/message", as: f.alice, json: body, idempotencyKey: key)
+            #expect(first.status == 200 && !first.replayed, "first use: \(first.status) \(first.body)")
+            let afterFirst = try await f.harness.writeFingerprint()
+
+            let retry = try await f.harness.call("POST", "/message", as: f.alice, json: body, idempotencyKey: key)
+            #expect(retry.status == 200 && retry.replayed && retry.int("messageID") == first.int("messageID"), "retry: \(retry.body)")
+            let changed = Self.changedTables(afterFirst, try await f.harness.writeFingerprint())
+            #expect(changed.isEmpty, "a replay wrote to \(changed)")
+
+            let other = #"{"chatUUID":"\#(f.group)","content":"twice","clientMessageID":"\#(UUID())"}"#
+            try await Self.check([
+                BadCase("the key with another body", "POST", "/message", json: other, headers: ["Idempotency-Key": key], 422, "IDEMPOTENCY_KEY_REUSED"),
+                BadCase("the key on another route", "PUT", "/user/theme", json: #"{"theme":"dark"}"#, headers: ["Idempotency-Key": key], 422, "IDEMPOTENCY_KEY_REUSED"),
+                BadCase("the key on a bad request", "POST", "/message", json: "{", headers: ["Idempotency-Key": key], 400, "INVALID_JSON"),
+            ], on: f)
+
+            // Keys are per user: Bob may use the same one for his own request.
+            let bobs = try await f.harness.call("PUT", "/user/theme", as: f.bob, json: #"{"theme":"dark"}"#, idempotencyKey: key)
+            #expect(bobs.status == 200 && !bobs.replayed, "another user's key space: \(bobs.status) \(bobs.body)")
+        }
+    }
+
+    // MARK: Cases and checks
+
+    /// Alice owns a group with Bob in it and has written one message there; Carol is in no chat with her.
+    struct Fixture: Sendable {
+        let harness: CommandHarness
+        let alice: TestUser
+        let bob: TestUser
+        let carol: TestUser
+        let group: UUID
+        let message: Int64
+    }
+
+    static func withFixture(_ body: (Fixture) async throws -> Void) async throws {
+        let harness = try await CommandHarness.start()
+        do {
+            let alice = try await harness.user()
+            let bob = try await harness.user()
+            let carol = try await harness.user()
+            let group = try await harness.chat(.group, by: alice, with: [bob], name: "team")
+            let sent = try await harness.send("hello", in: group, as: alice)
+            let message = try #require(sent.int("messageID"), "setup: \(sent.body)")
+            try await body(Fixture(harness: harness, alice: alice, bob: bob, carol: carol, group: group, message: message))
+            await harness.stop()
+        } catch {
+            await harness.stop()
+            throw error
+        }
+    }
+
+    /// Every JSON mutation route, with a body it would accept from Alice and its first required field.
+    struct Route: Sendable {
+        let method: String
+        let path: String
+        let firstRequiredField: String?
+        let body: @Sendable (Fixture) -> String
+    }
+
+    static let routes: [Route] = [
+        Route(method: "POST", path: "/chat/create", firstRequiredField: "type") { #"{"type":"GROUP","memberUUIDs":["\#($0.bob.id)"]}"# },
+        Route(method: "POST", path: "/chat/members", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","userUUID":"\#($0.carol.id)"}"# },
+        Route(method: "DELETE", path: "/chat/members", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","userUUID":"\#($0.bob.id)"}"# },
+        Route(method: "POST", path: "/chat/leave", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)"}"# },
+        Route(method: "POST", path: "/message", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","content":"hi","clientMessageID":"\#(UUID())"}"# },
+        Route(method: "PATCH", path: "/message", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message),"content":"edited"}"# },
+        Route(method: "DELETE", path: "/message", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message)}"# },
+        Route(method: "PUT", path: "/message/reaction", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message),"reaction":"👍"}"# },
+        Route(method: "DELETE", path: "/message/reaction", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message),"reaction":"👍"}"# },
+        Route(method: "PUT", path: "/message/pin", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message)}"# },
+        Route(method: "DELETE", path: "/message/pin", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message)}"# },
+        Route(method: "PATCH", path: "/user/profile", firstRequiredField: nil) { _ in #"{"biography":"hello"}"# },
+        Route(method: "PUT", path: "/chat/pin", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","position":1}"# },
+        Route(method: "DELETE", path: "/chat/pin", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)"}"# },
+        Route(method: "PUT", path: "/chat/mute", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)"}"# },
+        Route(method: "DELETE", path: "/chat/mute", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)"}"# },
+        Route(method: "PUT", path: "/user/theme", firstRequiredField: "theme") { _ in #"{"theme":"dark"}"# },
+        Route(method: "PUT", path: "/folder", firstRequiredField: "folderID") { #"{"folderID":"work","name":"Work","chatUUIDs":["\#($0.group)"]}"# },
+        Route(method: "DELETE", path: "/folder", firstRequiredField: "folderID") { _ in #"{"folderID":"work"}"# },
+        Route(method: "PATCH", path: "/notification/push-token", firstRequiredField: "pushToken") { _ in #"{"pushToken":"token-1"}"# },
+        Route(method: "DELETE", path: "/notification/push-token", firstRequiredField: nil) { _ in "{}" },
+    ]
+
+    enum Caller: Sendable {
+        case alice
+        case anonymous
+        case token(String)
+    }
+
+    struct BadCase: Sendable, CustomStringConvertible {
+        let label: String
+        let method: String
+        let path: String
+        let json: String?
+        let headers: [String: String]
+        let caller: Caller
+        let status: Int
+        let code: String
+        /// A word the error message must contain (the offending field).
+        let mentions: String?
+
+        init(
+            _ label: String, _ method: String, _ path: String, json: String?, headers: [String: String] = [:],
+            caller: Caller = .alice, _ status: Int, _ code: String, mentions: String? = nil
+        ) {
+            self.label = label
+            self.method = method
+            self.path = path
+            self.json = json
+            self.headers = headers
+            self.caller = caller
+            self.status = status
+            self.code = code
+            self.mentions = mentions
+        }
+
+        init(
+            _ label: String, _ route: Route, json: String?, headers: [String: String] = [:], caller: Caller = .alice,
+            _ status: Int, _ code: String, mentions: String? = nil
+        ) {
+            self.init(label, route.method, route.path, json: json, headers: headers, caller: caller, status, code, mentions: mentions)
+        }
+
+        var description: String { "\(method) \(path) with \(label) → \(status) \(code)" }
+    }
+
+    /// Sends each case, expects its exact refusal in the envelope, and that nothing was written: the
+    /// fingerprint is taken before the first case and after each one, or (`perCase: false`, for refusals that
+    /// come before any database work: parsing, size, type, token) once after all of them.
+    static func check(_ cases: [BadCase], on f: Fixture, perCase: Bool = true) async throws {
+        var fingerprint = try await f.harness.writeFingerprint()
+        for badCase in cases {
+            var headers = badCase.headers
+            var user: TestUser?
+            switch badCase.caller {
+            case .alice: user = f.alice
+            case .anonymous: user = nil
+            case .token(let token): headers["Authorization"] = "Bearer \(token)"
+            }
+            if headers["Authorization"] != nil { user = nil }
+            let answer = try await f.harness.call(badCase.method, badCase.path, as: user, json: badCase.json, headers: headers)
+            let refused = expectRefusal(answer, status: badCase.status, code: badCase.code, badCase.description)
+            if refused, let word = badCase.mentions {
+                #expect(errorMessage(answer)?.contains(word) == true, "\(badCase): the message should name \(word): \(answer.body.prefix(300))")
+            }
+            if perCase {
+                let after = try await f.harness.writeFingerprint()
+                let changed = changedTables(fingerprint, after)
+                #expect(changed.isEmpty, "\(badCase): the refused request wrote to \(changed)")
+                fingerprint = after
+            }
+        }
+        if !perCase {
+            let changed = changedTables(fingerprint, try await f.harness.writeFingerprint())
+            #expect(changed.isEmpty, "one of \(cases.count) refused requests wrote to \(changed)")
+        }
+    }
+
+    static func errorMessage(_ answer: APIAnswer) -> String? {
+        guard case .object(let error)? = answer.json["error"], case .string(let message)? = error["message"] else { return nil }
+        return message
+    }
+
+    /// The exact refusal, in the `{success:false, error:{code, message}}` envelope, never a 5xx, and no
+    /// internal detail in the message. Returns whether the status and code were the expected ones.
+    @discardableResult
+    static func expectRefusal(
+        _ answer: APIAnswer, status: Int, code: String, _ label: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) -> Bool {
+        guard answer.status < 500 else {
+            Issue.record("\(label): server error \(answer.status) \(answer.body.prefix(300))", sourceLocation: sourceLocation)
+            return false
+        }
+        guard answer.status == status, answer.errorCode == code else {
+            Issue.record("\(label): got \(answer.status) \(answer.errorCode ?? "-") — \(answer.body.prefix(300))", sourceLocation: sourceLocation)
+            return false
+        }
+        guard case .object(let error)? = answer.json["error"], case .string(let message)? = error["message"] else {
+            Issue.record("\(label): no error envelope in \(answer.body.prefix(300))", sourceLocation: sourceLocation)
+            return false
+        }
+        #expect(answer.json["success"] == .bool(false) && Set(answer.json.keys) == ["success", "error"] && Set(error.keys) == ["code", "message"],
+                "\(label): not the error envelope: \(answer.body.prefix(300))", sourceLocation: sourceLocation)
+        #expect(!message.isEmpty, "\(label): empty error message", sourceLocation: sourceLocation)
+        for leak in ["PSQL", "SQLSTATE", "novyse.", "DecodingError", "Swift.", "NIO"] {
+            #expect(!message.contains(leak), "\(label): internal detail in \(message)", sourceLocation: sourceLocation)
+        }
+        return true
+    }
+
+    /// The tables whose line differs between two `writeFingerprint()`s.
+    static func changedTables(_ before: String, _ after: String) -> [String] {
+        let old = Set(before.split(separator: "\n"))
+        return after.split(separator: "\n").filter { !old.contains($0) }.map { String($0.prefix { $0 != "=" }) }
+    }
+
+    /// `{…, extra}` from `{…}` (or `{extra}` from `{}`).
+    static func adding(_ member: String, to object: String) -> String {
+        let inner = object.dropFirst().dropLast()
+        return "{" + inner + (inner.isEmpty ? "" : ",") + member + "}"
+    }
+
+    /// Base64url without padding, as in a JWT.
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
