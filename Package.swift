@@ -111,7 +111,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "ProjectorWorker",
-            dependencies: ["NovyseService"],
+            dependencies: [
+                "NovyseService", "NovyseStorage", "NovyseCore", "NovyseRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Services/Projector",
             swiftSettings: swiftSettings
         ),
@@ -134,6 +140,7 @@ let package = Package(
                 "NovyseStorage",
                 "NovyseDevServers",
                 "NovyseCore",
+                "NovyseRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -149,6 +156,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "NovyseDevServers",
+                "NovyseCore",
                 "NovyseStorage",
                 "NovyseRedis",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -195,8 +203,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ProjectorTests",
+            dependencies: [
+                "NovyseStorage", "NovyseCore", "NovyseRedis", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ProjectorTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ServiceTests",
-            dependencies: ["NovyseService", "TestSupport"],
+            dependencies: [
+                "NovyseService", "NovyseStorage", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/ServiceTests",
             swiftSettings: swiftSettings
         ),

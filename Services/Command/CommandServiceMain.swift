@@ -8,13 +8,14 @@ import NovyseStorage
 struct CommandServiceMain {
     static func main() async {
         await ServiceLauncher.run(.command) { runtime, router in
-            let relay = OutboxRelay(
+            var relay = OutboxRelay(
                 client: runtime.postgres,
                 redis: runtime.redis,
                 layout: PipelineLayout(prefix: runtime.configuration.redisPrefix, partitions: runtime.configuration.partitions),
                 logger: runtime.logger
             )
-            let kick: @Sendable () -> Void = { relay.kick() }
+            relay.schemaReady = { await runtime.schema.ready() }
+            let kick: @Sendable () -> Void = { [relay] in relay.kick() }
             let store = CommandStore(client: runtime.postgres, logger: runtime.logger)
             CommandRoutes(route: MutationRoute(store: store, tokens: runtime.tokens, onCommit: kick)).register(on: router)
             AdminRoutes(
@@ -24,7 +25,12 @@ struct CommandServiceMain {
                 onCommit: kick
             ).register(on: router)
             OpenAPIRoute(document: CommandOpenAPI.document).register(on: router)
-            return [relay]
+            let retentionHours = try EnvironmentReader().int("NOVYSE_IDEMPOTENCY_TTL_HOURS", default: 24, range: 1...8760)
+            let janitor = IdempotencyJanitor(
+                store: store, retention: .seconds(retentionHours * 3600), interval: .seconds(600), logger: runtime.logger,
+                schemaReady: { await runtime.schema.ready() }
+            )
+            return [relay, janitor]
         }
     }
 }

@@ -49,6 +49,8 @@ struct OutboxRelay: Service {
     private let wakeups: AsyncStream<Void>
     private let wakeup: AsyncStream<Void>.Continuation
     private let scriptSupport: ScriptSupport
+    /// Waits until start-up migration is done (the outbox may not exist before).
+    var schemaReady: @Sendable () async -> Void = {}
     /// Per-instance counts, beside the process-wide metrics; tests watch them.
     let stats = RelayStats()
 
@@ -119,6 +121,7 @@ struct OutboxRelay: Service {
 
     /// Relays until graceful shutdown (or cancellation), then tries one last drain. Call once per instance.
     func run() async throws {
+        await schemaReady()
         let state = RelayState()
         // Start with a drain: a previous process may have left committed rows unpublished.
         wakeup.yield()

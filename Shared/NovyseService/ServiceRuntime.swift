@@ -19,6 +19,9 @@ public struct ServiceRuntime: Sendable {
     public let redis: RedisClient
     public let tokens: TokenAuthority
     public let readiness: ReadinessProbe
+    /// Opens when start-up migration is done; background loops wait on it so they never run against a
+    /// schema that is still being created.
+    public let schema = SchemaGate()
 
     public init(configuration: ServiceConfiguration) async throws {
         Observability.bootstrap()
@@ -44,9 +47,11 @@ public struct ServiceRuntime: Sendable {
     /// endpoints already in place.
     public func makeRouter() -> Router<NovyseRequestContext> {
         let router = Router(context: NovyseRequestContext.self)
-        router.middlewares.add(ErrorEnvelopeMiddleware())
+        // Outermost first: metrics and request logs must see the status the client gets, so they wrap the
+        // middleware that turns errors into envelopes.
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.debug))
+        router.middlewares.add(ErrorEnvelopeMiddleware())
         HealthRoutes(readiness: readiness).register(on: router)
         return router
     }
@@ -67,7 +72,12 @@ public struct ServiceRuntime: Sendable {
             logger: logger
         )
         if configuration.migrateOnStart {
-            application.beforeServerStarts { [self] in try await migrateWhenReachable() }
+            application.beforeServerStarts { [self] in
+                try await migrateWhenReachable()
+                await schema.open()
+            }
+        } else {
+            Task { [schema] in await schema.open() }
         }
         return application
     }

@@ -123,3 +123,26 @@ extension PSQLError {
     var sqlState: String? { serverInfo?[.sqlState] }
     var constraint: String? { serverInfo?[.constraintName] }
 }
+
+extension CommandStore {
+    /// Deletes idempotency keys older than `age`, at most `limit` per call (short transactions, no long
+    /// locks); returns how many went. A retry arriving after that is treated as a new request.
+    public func expireIdempotencyKeys(olderThan age: Duration, limit: Int = 5000) async throws -> Int {
+        let seconds = Double(age.components.seconds)
+        let rows = try await client.query(
+            """
+            WITH expired AS (
+                SELECT user_uuid, key FROM novyse.idempotency_keys
+                WHERE created_at < now() - make_interval(secs => \(seconds)) ORDER BY created_at LIMIT \(limit)
+            )
+            DELETE FROM novyse.idempotency_keys k USING expired
+            WHERE k.user_uuid = expired.user_uuid AND k.key = expired.key
+            RETURNING 1
+            """,
+            logger: logger
+        )
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
+    }
+}

@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import NovyseStorage
+import PostgresNIO
 import NovyseCore
 import Testing
 import TestSupport
@@ -96,5 +99,27 @@ struct IdempotencyTests {
         )
         #expect(refused.status == 409)
         #expect(try await harness.count("novyse.idempotency_keys") == 0)
+    }
+}
+
+@Suite("Idempotency key retention")
+struct IdempotencyRetentionTests {
+    @Test("keys older than the retention are forgotten, newer ones kept")
+    func expiry() async throws {
+        let harness = try await CommandHarness.start()
+        defer { Task { await harness.stop() } }
+        let alice = try await harness.user()
+        for key in ["old", "new"] {
+            let answer = try await harness.call("PUT", "/user/theme", as: alice, body: ThemeRequest(theme: key), idempotencyKey: key)
+            #expect(answer.status == 200)
+        }
+        let removed = try await harness.withDatabase { client in
+            try await client.query("UPDATE novyse.idempotency_keys SET created_at = now() - interval '2 days' WHERE key = 'old'")
+            return try await CommandStore(client: client, logger: Logger(label: "test"))
+                .expireIdempotencyKeys(olderThan: .seconds(86_400))
+        }
+        #expect(removed == 1)
+        #expect(try await harness.count("novyse.idempotency_keys", where: "key = 'new'") == 1)
+        #expect(try await harness.count("novyse.idempotency_keys", where: "key = 'old'") == 0)
     }
 }

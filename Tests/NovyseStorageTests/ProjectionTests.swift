@@ -34,6 +34,7 @@ struct ProjectionTests {
             #expect(report.duplicates > 0 && report.healed > 0, "\(report)")
             let replay = try await projector.replay(swap: false)
             #expect(replay.matches, "live \(replay.liveChecksum) rebuilt \(replay.rebuiltChecksum)")
+            #expect(replay.items == 15, "every message and event counted once, nested heals included")
             #expect(try await projector.lag().streamsBehind == 0)
 
             // More writes that never reach the projector through Redis: the sweep catches them up.
@@ -43,6 +44,7 @@ struct ProjectionTests {
             #expect(try await projector.lag().streamsBehind == 0)
             let second = try await projector.replay(swap: false)
             #expect(second.matches)
+            #expect(second.items == 30)
         }
     }
 

@@ -82,3 +82,24 @@ struct ErrorEnvelopeProbe: Decodable {
     let success: Bool
     let error: Body
 }
+
+@Suite("Metrics count what clients get")
+struct RequestMetricsTests {
+    @Test("a refused request is counted with its 4xx status, never as a 500")
+    func statusInMetrics() async throws {
+        let database = try await TestPostgres.shared.makeDatabase()
+        let redis = try await LocalRedis.start()
+        defer { Task { await redis.stop() } }
+        let service = try await RunningService.start(
+            "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
+        )
+        defer { Task { await service.process.stop() } }
+        let refused = await HTTPProbe.request(
+            port: service.port, method: "POST", path: "/message", headers: ["Content-Type": "application/json"], body: "{}"
+        )
+        #expect(refused?.status == 401)
+        let metrics = try #require(await service.get("/metrics")).body
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("hb_requests{") && $0.contains(#"http_route="/message""#) }
+        #expect(line?.contains(#"http_response_status_code="401""#) == true, "\(line.map(String.init) ?? "no line")")
+    }
+}

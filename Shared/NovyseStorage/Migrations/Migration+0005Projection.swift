@@ -64,17 +64,18 @@ extension Migration {
         $$
         """,
         """
-        CREATE FUNCTION novyse.apply_chat_event(p_chat uuid, j jsonb) RETURNS void LANGUAGE plpgsql AS $$
+        CREATE FUNCTION novyse.apply_chat_event(p_chat uuid, j jsonb) RETURNS integer LANGUAGE plpgsql AS $$
         DECLARE
             t text := j ->> 'type';
             p jsonb := j -> 'payload';
             mid bigint := (j -> 'payload' ->> 'messageID')::bigint;
             actor uuid := (j ->> 'userUUID')::uuid;
             at timestamptz := (j ->> 'createdAt')::timestamptz;
+            healed integer := 0;
         BEGIN
             -- The message lives on the chat's other stream, which may not be projected this far yet.
             IF mid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages WHERE id = mid) THEN
-                PERFORM novyse.heal_stream(2::smallint, p_chat);
+                healed := novyse.heal_stream(2::smallint, p_chat);
             END IF;
             CASE t
                 WHEN 'MESSAGE_EDITED' THEN
@@ -99,6 +100,7 @@ extension Migration {
                 ELSE
                     RAISE EXCEPTION 'unknown chat event type %', t;
             END CASE;
+            RETURN healed;
         END $$
         """,
         """
@@ -151,14 +153,16 @@ extension Migration {
         END $$
         """,
         """
-        CREATE FUNCTION novyse.apply_body(p_kind smallint, p_key uuid, j jsonb) RETURNS void LANGUAGE plpgsql AS $$
+        CREATE FUNCTION novyse.apply_body(p_kind smallint, p_key uuid, j jsonb) RETURNS integer LANGUAGE plpgsql AS $$
         BEGIN
+            -- Returns how many items of another stream had to be healed first (only chat events do that).
             CASE p_kind
-                WHEN 1 THEN PERFORM novyse.apply_chat_event(p_key, j);
+                WHEN 1 THEN RETURN novyse.apply_chat_event(p_key, j);
                 WHEN 2 THEN PERFORM novyse.apply_message(j);
                 WHEN 3 THEN PERFORM novyse.apply_profile_event(p_key, j);
                 WHEN 4 THEN PERFORM novyse.apply_local_event(p_key, j);
             END CASE;
+            RETURN 0;
         END $$
         """,
         // Applies everything the event store has after the stream's position, in order; returns the count.
@@ -186,9 +190,8 @@ extension Migration {
                 IF r.prev_id <> pos THEN
                     RAISE EXCEPTION 'stream %/% is not a chain: item % follows %, expected %', p_kind, p_key, r.id, r.prev_id, pos;
                 END IF;
-                PERFORM novyse.apply_body(p_kind, p_key, r.j);
+                n := n + 1 + novyse.apply_body(p_kind, p_key, r.j);
                 pos := r.id;
-                n := n + 1;
             END LOOP;
             IF n > 0 THEN
                 UPDATE positions SET position = pos WHERE kind = p_kind AND key = p_key;
@@ -196,20 +199,21 @@ extension Migration {
             RETURN n;
         END $$
         """,
-        // One pipeline item: 'applied', 'duplicate' (at or behind the position), 'creation', or the number
-        // of items healed from the event store when its prevID showed a gap (I2, I6).
+        // One pipeline item: 'applied:<n>' (n items of another stream healed first), 'duplicate' (at or
+        // behind the position), 'creation', or 'healed:<n>' when its prevID showed a gap (I2, I6).
         """
         CREATE FUNCTION novyse.apply_item(p_kind smallint, p_key uuid, p_id bigint, p_prev bigint, p_item text)
         RETURNS text LANGUAGE plpgsql AS $$
         DECLARE
             pos bigint := novyse.lock_position(p_kind, p_key);
+            extra integer;
         BEGIN
             IF p_id = 0 THEN RETURN 'creation'; END IF;
             IF p_id <= pos THEN RETURN 'duplicate'; END IF;
             IF p_prev <> pos THEN RETURN 'healed:' || novyse.heal_stream(p_kind, p_key); END IF;
-            PERFORM novyse.apply_body(p_kind, p_key, p_item::jsonb);
+            extra := novyse.apply_body(p_kind, p_key, p_item::jsonb);
             UPDATE positions SET position = p_id WHERE kind = p_kind AND key = p_key;
-            RETURN 'applied';
+            RETURN 'applied:' || extra;
         END $$
         """,
         // A batch in one call: returns {applied, duplicates, creations, healed}.
@@ -222,7 +226,9 @@ extension Migration {
         BEGIN
             FOR i IN 1 .. coalesce(array_length(p_ids, 1), 0) LOOP
                 outcome := novyse.apply_item(p_kinds[i], p_keys[i], p_ids[i], p_prevs[i], p_items[i]);
-                IF outcome = 'applied' THEN applied := applied + 1;
+                IF outcome LIKE 'applied:%' THEN
+                    applied := applied + 1;
+                    healed := healed + split_part(outcome, ':', 2)::integer;
                 ELSIF outcome = 'duplicate' THEN duplicates := duplicates + 1;
                 ELSIF outcome = 'creation' THEN creations := creations + 1;
                 ELSE healed := healed + split_part(outcome, ':', 2)::integer;

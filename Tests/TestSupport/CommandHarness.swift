@@ -1,57 +1,84 @@
 import Foundation
 import Logging
 import NovyseCore
+import NovyseDevServers
 import NovyseStorage
 import PostgresNIO
-import TestSupport
 
 /// A user of the running command service, with a token for one device.
-struct TestUser: Sendable {
-    let id: UUID
-    let handle: String
-    let token: String
+public struct TestUser: Sendable {
+    public let id: UUID
+    public let handle: String
+    public let token: String
+
+    public init(id: UUID, handle: String, token: String) {
+        self.id = id
+        self.handle = handle
+        self.token = token
+    }
 }
 
 /// An answer of the command service, decoded.
-struct APIAnswer: Sendable {
-    let status: Int
-    let body: String
-    let replayed: Bool
+public struct APIAnswer: Sendable {
+    public let status: Int
+    public let body: String
+    public let replayed: Bool
 
-    var json: [String: JSONValue] {
+    public init(status: Int, body: String, replayed: Bool) {
+        self.status = status
+        self.body = body
+        self.replayed = replayed
+    }
+
+    public var json: [String: JSONValue] {
         (try? JSONDecoder().decode([String: JSONValue].self, from: Data(body.utf8))) ?? [:]
     }
 
-    var data: [String: JSONValue] {
+    public var data: [String: JSONValue] {
         if case .object(let data)? = json["data"] { return data }
         return [:]
     }
 
-    var errorCode: String? {
+    public var errorCode: String? {
         if case .object(let error)? = json["error"], case .string(let code)? = error["code"] { return code }
         return nil
     }
 
-    func int(_ key: String) -> Int64? {
+    public func int(_ key: String) -> Int64? {
         if case .integer(let value)? = data[key] { return value }
         return nil
     }
 
-    func uuid(_ key: String) -> UUID? {
+    public func uuid(_ key: String) -> UUID? {
         if case .string(let text)? = data[key] { return UUID(uuidString: text) }
         return nil
     }
 }
 
-/// The real `novyse-command` binary against a private database and Redis.
-struct CommandHarness: Sendable {
-    let database: TestDatabase
-    let redis: LocalRedis
-    let service: RunningService
+/// The real `novyse-command` binary against a private database and Redis. Test targets share it: the
+/// command tests, and the projector tests, which run a projector beside it on the same database and Redis.
+public struct CommandHarness: Sendable {
+    public let database: TestDatabase
+    public let redis: LocalRedis
+    public let service: RunningService
 
-    static func start(environment: [String: String] = [:]) async throws -> CommandHarness {
+    public init(database: TestDatabase, redis: LocalRedis, service: RunningService) {
+        self.database = database
+        self.redis = redis
+        self.service = service
+    }
+
+    /// A command service on a new private database and Redis.
+    public static func start(environment: [String: String] = [:]) async throws -> CommandHarness {
         let database = try await TestPostgres.shared.makeDatabase()
         let redis = try await LocalRedis.start()
+        return try await start(database: database, redis: redis, environment: environment)
+    }
+
+    /// A command service on a database and Redis the caller already has (and may share with other services).
+    public static func start(
+        database: TestDatabase, redis: LocalRedis, environment: [String: String] = [:]
+    ) async throws -> CommandHarness {
         let service = try await RunningService.start(
             "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url,
             environment: environment
@@ -59,13 +86,19 @@ struct CommandHarness: Sendable {
         return CommandHarness(database: database, redis: redis, service: service)
     }
 
-    func stop() async {
+    /// Stops the service and Redis.
+    public func stop() async {
         await service.process.stop()
         await redis.stop()
     }
 
+    /// Stops only the service, for callers that share Redis with other processes and stop it themselves.
+    public func stopService() async {
+        await service.process.stop()
+    }
+
     /// Creates a user through the admin endpoint and issues a token for `device`.
-    func user(_ handle: String? = nil, device: String = "phone") async throws -> TestUser {
+    public func user(_ handle: String? = nil, device: String = "phone") async throws -> TestUser {
         let handle = handle ?? "u\(UInt32.random(in: 0...UInt32.max))"
         let created = try await call("POST", "/admin/users", admin: true, json: #"{"handle":"\#(handle)","name":"\#(handle)"}"#)
         guard created.status == 200, let id = created.uuid("uuid") else {
@@ -78,7 +111,7 @@ struct CommandHarness: Sendable {
         return TestUser(id: id, handle: handle, token: token)
     }
 
-    func call(
+    public func call(
         _ method: String, _ path: String, as user: TestUser? = nil, admin: Bool = false, json: String? = nil,
         idempotencyKey: String? = nil, headers extra: [String: String] = [:]
     ) async throws -> APIAnswer {
@@ -93,7 +126,7 @@ struct CommandHarness: Sendable {
         return APIAnswer(status: response.status, body: response.body, replayed: response.headers["idempotency-replayed"] == "true")
     }
 
-    func call<Body: Encodable>(
+    public func call<Body: Encodable>(
         _ method: String, _ path: String, as user: TestUser, body: Body, idempotencyKey: String? = nil
     ) async throws -> APIAnswer {
         let json = String(decoding: try JSONEncoder().encode(body), as: UTF8.self)
@@ -101,7 +134,7 @@ struct CommandHarness: Sendable {
     }
 
     /// Creates a chat and returns its UUID.
-    func chat(_ type: ChatType, by owner: TestUser, with members: [TestUser], name: String? = nil) async throws -> UUID {
+    public func chat(_ type: ChatType, by owner: TestUser, with members: [TestUser], name: String? = nil) async throws -> UUID {
         let answer = try await call(
             "POST", "/chat/create", as: owner,
             body: CreateChatRequest(type: type, memberUUIDs: members.map(\.id), name: name)
@@ -112,17 +145,17 @@ struct CommandHarness: Sendable {
         return chat
     }
 
-    func send(_ content: String, in chat: UUID, as user: TestUser, clientMessageID: UUID = UUID()) async throws -> APIAnswer {
+    public func send(_ content: String, in chat: UUID, as user: TestUser, clientMessageID: UUID = UUID()) async throws -> APIAnswer {
         try await call("POST", "/message", as: user, body: SendMessageRequest(chatUUID: chat, content: content, clientMessageID: clientMessageID))
     }
 
     /// Runs `body` with a client on the service's database, for assertions on what was written.
-    func withDatabase<T: Sendable>(_ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    public func withDatabase<T: Sendable>(_ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         try await withPostgresClient(url: database.url, body)
     }
 
     /// Counts rows of a table (for "wrote nothing" assertions); the name is a constant of the test.
-    func count(_ table: String, where condition: String = "true") async throws -> Int {
+    public func count(_ table: String, where condition: String = "true") async throws -> Int {
         try await withDatabase { client in
             let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table) WHERE \(condition)"))
             for try await count in rows.decode(Int.self) { return count }
@@ -131,7 +164,7 @@ struct CommandHarness: Sendable {
     }
 
     /// A fingerprint of everything the command side writes: equal before and after means nothing changed.
-    func writeFingerprint() async throws -> String {
+    public func writeFingerprint() async throws -> String {
         let tables = [
             "novyse.users", "novyse.devices", "novyse.chats", "novyse.chat_creation_members", "novyse.memberships",
             "novyse.streams", "novyse.messages", "novyse.message_state", "novyse.message_reactions",
@@ -150,7 +183,7 @@ struct CommandHarness: Sendable {
     }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
