@@ -112,7 +112,7 @@ struct CommandRoutes: Sendable {
             }
         }
         router.put("/chat/mute") { request, context in
-            try await route.handle(request, context: context, body: MuteChatRequest.self, validate: { _ = try Validate.until($0.until) }) {
+            try await route.handle(request, context: context, body: MuteChatRequest.self, validate: { _ = try Validate.until($0.until, future: false) }) {
                 store, principal, body, connection in
                 try await store.muteChat(
                     body.chatUUID, until: try Validate.until(body.until), user: principal.userID, device: principal.deviceID,

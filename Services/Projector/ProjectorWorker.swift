@@ -168,15 +168,17 @@ struct ProjectorWorker: Service {
         }
     }
 
-    /// Groups entries by stream (kind, key), keeping each stream's order: the batch then takes position locks
-    /// in one global order, which keeps concurrent projector processes from deadlocking on each other.
+    /// Groups entries by stream (key, then kind), keeping each stream's order: the batch then takes position
+    /// locks in one global order. Key first, because applying a chat event may heal the same chat's message
+    /// stream (kind 2) and creating an owner touches its sibling stream: both then follow the order too, and
+    /// concurrent projector processes cannot deadlock on each other.
     static func orderedForLocking(_ entries: [PipelineEntry]) -> [PipelineEntry] {
         let sortKeys = entries.enumerated().map { offset, entry in
             (kind: entry.stream.kind.rawValue, key: entry.stream.key.uuidString, offset: offset)
         }
         return sortKeys.sorted { a, b in
-            if a.kind != b.kind { return a.kind < b.kind }
             if a.key != b.key { return a.key < b.key }
+            if a.kind != b.kind { return a.kind < b.kind }
             return a.offset < b.offset
         }.map { entries[$0.offset] }
     }

@@ -34,15 +34,24 @@ extension CommandStore {
         throw CommandError.unknownChat
     }
 
-    /// The active role of `user` in `chat`, nil when not a member.
-    func activeRole(chat: UUID, user: UUID, on connection: PostgresConnection) async throws -> MemberRole? {
-        let rows = try await connection.query(
-            """
-            SELECT role FROM novyse.memberships
-            WHERE chat_uuid = \(chat) AND user_uuid = \(user) AND left_at IS NULL
-            """,
-            logger: logger
-        )
+    /// The active role of `user` in `chat`, nil when not a member. `lock` share-locks the membership for a
+    /// writer that holds no lock of the chat's, so a concurrent removal waits for it.
+    func activeRole(chat: UUID, user: UUID, lock: Bool = false, on connection: PostgresConnection) async throws -> MemberRole? {
+        let rows = lock
+            ? try await connection.query(
+                """
+                SELECT role FROM novyse.memberships
+                WHERE chat_uuid = \(chat) AND user_uuid = \(user) AND left_at IS NULL FOR SHARE
+                """,
+                logger: logger
+            )
+            : try await connection.query(
+                """
+                SELECT role FROM novyse.memberships
+                WHERE chat_uuid = \(chat) AND user_uuid = \(user) AND left_at IS NULL
+                """,
+                logger: logger
+            )
         for try await role in rows.decode(String.self) { return MemberRole(rawValue: role) }
         return nil
     }

@@ -66,7 +66,9 @@ extension CommandStore {
         }
         let access = try await access(chat: chat, user: sender, on: connection)
         if access.type == .channel && !access.isAdmin { throw CommandError.adminOnly }
-        throw StorageError.unexpected("message neither sent nor refused")
+        // Only reachable when the sender was re-added between the send and this diagnosis: at the moment of
+        // the send they were not a member.
+        throw CommandError.notAMember
     }
 
     /// `MESSAGE_EDITED`: only the author, only while not deleted.

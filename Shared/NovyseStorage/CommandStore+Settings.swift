@@ -73,14 +73,18 @@ extension CommandStore {
         let head = try await lockLocal(user, on: connection)
         var seen: Set<UUID> = []
         let unique = chats.filter { seen.insert($0).inserted }
+        // Share-locked, so a concurrent MEMBER_LEFT waits for this folder to commit (or this sees it).
         let member = try await connection.query(
             """
-            SELECT count(*)::int FROM novyse.memberships
+            SELECT chat_uuid FROM novyse.memberships
             WHERE user_uuid = \(user) AND left_at IS NULL AND chat_uuid = ANY(\(unique))
+            FOR SHARE
             """,
             logger: logger
         )
-        for try await count in member.decode(Int.self) where count != unique.count {
+        var memberOf = 0
+        for try await _ in member.decode(UUID.self) { memberOf += 1 }
+        if memberOf != unique.count {
             let known = try await connection.query(
                 "SELECT count(*)::int FROM novyse.chats WHERE uuid = ANY(\(unique))", logger: logger
             )
@@ -120,7 +124,7 @@ extension CommandStore {
     }
 
     private func requireMembership(chat: UUID, user: UUID, on connection: PostgresConnection) async throws {
-        guard try await activeRole(chat: chat, user: user, on: connection) != nil else {
+        guard try await activeRole(chat: chat, user: user, lock: true, on: connection) != nil else {
             _ = try await access(chat: chat, user: user, on: connection)  // UNKNOWN_CHAT or NOT_A_MEMBER
             throw CommandError.notAMember
         }

@@ -43,6 +43,22 @@ extension ProjectorStore {
         let live = try await checksum(schema: Self.liveSchema)
         if swap {
             try await client.withTransaction(logger: logger) { connection in
+                // Stop the projectors' writes to the live tables (positions first, their usual first lock),
+                // then bring the rebuild up to the event store's heads, so no position moves backwards when
+                // the rebuild becomes the live snapshot.
+                let live = (["positions"] + Self.snapshotTables.filter { $0 != "positions" }).map { "\(Self.liveSchema).\($0)" }
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "LOCK TABLE \(live.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE"),
+                    logger: logger
+                )
+                try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL search_path = \(Self.rebuildSchema), novyse"), logger: logger)
+                var caughtUp = 1
+                while caughtUp > 0 {
+                    let rows = try await connection.query("SELECT novyse.sweep(100000)", logger: logger)
+                    caughtUp = 0
+                    for try await count in rows.decode(Int.self) { caughtUp = count }
+                }
+                try await connection.query("SET LOCAL search_path = DEFAULT", logger: logger)
                 try await connection.query(PostgresQuery(unsafeSQL: "ALTER SCHEMA \(Self.liveSchema) RENAME TO snapshot_old"), logger: logger)
                 try await connection.query(
                     PostgresQuery(unsafeSQL: "ALTER SCHEMA \(Self.rebuildSchema) RENAME TO \(Self.liveSchema)"), logger: logger

@@ -123,3 +123,26 @@ struct IdempotencyRetentionTests {
         #expect(try await harness.count("novyse.idempotency_keys", where: "key = 'old'") == 0)
     }
 }
+
+@Suite("Idempotent retries of time-bound requests")
+struct TimeBoundRetryTests {
+    @Test("a retried mute whose 'until' has passed since gets the stored answer, not a 400")
+    func muteRetryAfterUntil() async throws {
+        let harness = try await CommandHarness.start()
+        defer { Task { await harness.stop() } }
+        let alice = try await harness.user()
+        let chat = try await harness.chat(.group, by: alice, with: [], name: "mute")
+        let until = Timestamp.format(Date().addingTimeInterval(1.5))
+        let body = MuteChatRequest(chatUUID: chat, until: until)
+        let first = try await harness.call("PUT", "/chat/mute", as: alice, body: body, idempotencyKey: "mute-1")
+        #expect(first.status == 200, "\(first.body)")
+        try await Network.waitUntil("the mute time to pass", timeout: .seconds(10)) {
+            Date() > Timestamp.parse(until)!.addingTimeInterval(0.2)
+        }
+        let retry = try await harness.call("PUT", "/chat/mute", as: alice, body: body, idempotencyKey: "mute-1")
+        #expect(retry.status == 200 && retry.replayed, "\(retry.body)")
+        #expect(retry.int("eventID") == first.int("eventID"))
+        let fresh = try await harness.call("PUT", "/chat/mute", as: alice, body: body, idempotencyKey: "mute-2")
+        #expect(fresh.status == 400, "a new request with a past time is still refused")
+    }
+}

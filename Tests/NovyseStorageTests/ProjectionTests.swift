@@ -48,6 +48,25 @@ struct ProjectionTests {
         }
     }
 
+    @Test("a swapping replay leaves the live snapshot at the event store's heads, equal to a fresh replay")
+    func swapCatchesUp() async throws {
+        let database = try await TestPostgres.shared.makeDatabase()
+        try await withPostgresClient(url: database.url) { client in
+            let projector = ProjectorStore(client: client, logger: logger)
+            try await writeEverything(client)
+            _ = try await projector.sweep()
+            try await writeEverything(client)  // never projected: the swap must not lose it or go backwards
+            let swapped = try await projector.replay(swap: true)
+            #expect(swapped.swapped && swapped.items == 30)
+            #expect(try await projector.lag().streamsBehind == 0)
+            #expect(try await projector.replay(swap: false).matches)
+            let schemas = try await client.query(
+                "SELECT count(*)::int FROM pg_namespace WHERE nspname IN ('snapshot_old', 'snapshot_rebuild')"
+            )
+            for try await count in schemas.decode(Int.self) { #expect(count == 0) }
+        }
+    }
+
     @Test("the snapshot holds what the mutations say")
     func snapshotContent() async throws {
         let database = try await TestPostgres.shared.makeDatabase()

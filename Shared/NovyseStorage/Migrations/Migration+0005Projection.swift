@@ -238,7 +238,9 @@ extension Migration {
         END $$
         """,
         // Streams the event store has ahead of the snapshot (or whose owner the snapshot lacks), healed;
-        // covers items Redis never delivered. Returns the number of items applied.
+        // covers items Redis never delivered. Returns the number of items applied. Each stream heals in its
+        // own subtransaction: one that fails (a deadlock, a bad item) is logged and skipped, never blocking
+        // the streams after it. Key-then-kind order is the projector's global lock order.
         """
         CREATE FUNCTION novyse.sweep(p_limit integer) RETURNS integer LANGUAGE plpgsql AS $$
         DECLARE
@@ -249,10 +251,14 @@ extension Migration {
                 SELECT st.kind, st.key FROM novyse.streams st
                 LEFT JOIN positions p ON p.kind = st.kind AND p.key = st.key
                 WHERE p.key IS NULL OR st.head > p.position
-                ORDER BY st.kind, st.key
+                ORDER BY st.key, st.kind
                 LIMIT p_limit
             LOOP
-                n := n + novyse.heal_stream(s.kind, s.key);
+                BEGIN
+                    n := n + novyse.heal_stream(s.kind, s.key);
+                EXCEPTION WHEN others THEN
+                    RAISE WARNING 'sweep could not heal stream %/%: % (%)', s.kind, s.key, SQLERRM, SQLSTATE;
+                END;
             END LOOP;
             RETURN n;
         END $$
@@ -264,7 +270,7 @@ extension Migration {
             n bigint := 0;
             s record;
         BEGIN
-            FOR s IN SELECT kind, key FROM novyse.streams ORDER BY kind, key LOOP
+            FOR s IN SELECT kind, key FROM novyse.streams ORDER BY key, kind LOOP
                 n := n + novyse.heal_stream(s.kind, s.key);
             END LOOP;
             RETURN n;
