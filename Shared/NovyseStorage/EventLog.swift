@@ -31,69 +31,58 @@ public enum EventLog {
         chat: UUID, prevID: Int64, type: ChatEventType, user: UUID, actor: UUID, messageID: Int64?,
         payload: JSONValue, on connection: PostgresConnection, logger: Logger
     ) async throws -> AppendedItem {
-        let kind = StreamKind.chatEvents.rawValue
-        let rows = try await connection.query(
+        try await append(
             """
-            WITH item AS (
-                INSERT INTO novyse.chat_events (chat_uuid, prev_id, type, user_uuid, actor_uuid, message_id, payload)
-                VALUES (\(chat), \(prevID), \(type.rawValue), \(user), \(actor), \(messageID), \(payload.jsonText)::jsonb)
-                RETURNING id, prev_id
-            ), moved AS (
-                UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(chat)
-            ), queued AS (
-                INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(chat), id FROM item
-            )
-            SELECT id, prev_id FROM item
+            INSERT INTO novyse.chat_events (chat_uuid, prev_id, type, user_uuid, actor_uuid, message_id, payload)
+            VALUES (\(chat), \(prevID), \(type.rawValue), \(user), \(actor), \(messageID), \(payload.jsonText)::jsonb)
             """,
-            logger: logger
+            to: StreamID(kind: .chatEvents, key: chat), on: connection, logger: logger
         )
-        return try await single(rows)
     }
 
     public static func appendProfileEvent(
         user: UUID, prevID: Int64, type: ProfileEventType, payload: JSONValue,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> AppendedItem {
-        let kind = StreamKind.profileEvents.rawValue
-        let rows = try await connection.query(
+        try await append(
             """
-            WITH item AS (
-                INSERT INTO novyse.profile_events (user_uuid, prev_id, type, payload)
-                VALUES (\(user), \(prevID), \(type.rawValue), \(payload.jsonText)::jsonb)
-                RETURNING id, prev_id
-            ), moved AS (
-                UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(user)
-            ), queued AS (
-                INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(user), id FROM item
-            )
-            SELECT id, prev_id FROM item
+            INSERT INTO novyse.profile_events (user_uuid, prev_id, type, payload)
+            VALUES (\(user), \(prevID), \(type.rawValue), \(payload.jsonText)::jsonb)
             """,
-            logger: logger
+            to: StreamID(kind: .profileEvents, key: user), on: connection, logger: logger
         )
-        return try await single(rows)
     }
 
     public static func appendLocalEvent(
         user: UUID, prevID: Int64, type: LocalEventType, deviceID: String?, payload: JSONValue,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> AppendedItem {
-        let kind = StreamKind.localEvents.rawValue
-        let rows = try await connection.query(
+        try await append(
             """
-            WITH item AS (
-                INSERT INTO novyse.local_events (user_uuid, prev_id, type, device_id, payload)
-                VALUES (\(user), \(prevID), \(type.rawValue), \(deviceID), \(payload.jsonText)::jsonb)
-                RETURNING id, prev_id
-            ), moved AS (
-                UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(user)
-            ), queued AS (
-                INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(user), id FROM item
-            )
-            SELECT id, prev_id FROM item
+            INSERT INTO novyse.local_events (user_uuid, prev_id, type, device_id, payload)
+            VALUES (\(user), \(prevID), \(type.rawValue), \(deviceID), \(payload.jsonText)::jsonb)
             """,
-            logger: logger
+            to: StreamID(kind: .localEvents, key: user), on: connection, logger: logger
         )
-        return try await single(rows)
+    }
+
+    /// Runs `insert` (an `INSERT` of one item, without `RETURNING`) together with what every append does in
+    /// the same statement: move the stream's head to the new ID and queue the item in the outbox.
+    private static func append(
+        _ insert: PostgresQuery, to stream: StreamID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> AppendedItem {
+        var query = insert
+        let kind = "$\(insert.binds.count + 1)"
+        let key = "$\(insert.binds.count + 2)"
+        query.sql = """
+            WITH item AS (\(insert.sql) RETURNING id, prev_id),
+            moved AS (UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(key)),
+            queued AS (INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(key), id FROM item)
+            SELECT id, prev_id FROM item
+            """
+        query.binds.append(stream.kind.rawValue)
+        query.binds.append(stream.key)
+        return try await single(try await connection.query(query, logger: logger))
     }
 
     static func single(_ rows: PostgresRowSequence) async throws -> AppendedItem {
