@@ -9,7 +9,7 @@ struct CommandServiceMain {
     static func main() async {
         await ServiceLauncher.run(.command) { runtime, router in
             var relay = OutboxRelay(
-                client: runtime.postgres,
+                store: OutboxStore(client: runtime.postgres, logger: runtime.logger),
                 redis: runtime.redis,
                 layout: PipelineLayout(prefix: runtime.configuration.redisPrefix, partitions: runtime.configuration.partitions),
                 logger: runtime.logger

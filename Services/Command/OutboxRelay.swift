@@ -13,7 +13,7 @@ import ServiceLifecycle
 /// Wiring (in `CommandServiceMain`'s `ServiceLauncher.run(.command) { runtime, router in … }`):
 ///
 ///     let relay = OutboxRelay(
-///         client: runtime.postgres, redis: runtime.redis,
+///         store: OutboxStore(client: runtime.postgres, logger: runtime.logger), redis: runtime.redis,
 ///         layout: PipelineLayout(prefix: runtime.configuration.redisPrefix,
 ///                                partitions: runtime.configuration.partitions),
 ///         logger: runtime.logger)
@@ -94,23 +94,6 @@ struct OutboxRelay: Service {
         self.logger = logger
         self.scriptSupport = ScriptSupport(enabled: publishing == .script)
         (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-    }
-
-    init(
-        client: PostgresClient,
-        redis: RedisClient,
-        layout: PipelineLayout,
-        maxLength: Int = 100_000,
-        batchSize: Int = 500,
-        pollInterval: Duration = .seconds(1),
-        publishing: Publishing = .script,
-        logger: Logger
-    ) {
-        self.init(
-            store: OutboxStore(client: client, logger: logger), redis: redis, layout: layout,
-            maxLength: maxLength, batchSize: batchSize, pollInterval: pollInterval, publishing: publishing,
-            logger: logger
-        )
     }
 
     /// Wakes the loop to publish soon; call it after each committed mutation. Cheap, never blocks, and any
