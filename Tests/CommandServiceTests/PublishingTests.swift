@@ -18,6 +18,11 @@ struct PublishingTests {
         let chat = try await harness.chat(.group, by: alice, with: [bob], name: "outage")
         let before = try #require(try await harness.send("before", in: chat, as: alice).int("messageID"))
 
+        // Published before the outage (so the restart, which keeps nothing, loses it): what Redis holds
+        // afterwards is then exactly what was committed while it was down.
+        try await Network.waitUntil("the message before the outage to be published", timeout: .seconds(30)) {
+            (try? await harness.count("novyse.outbox")) == 0
+        }
         await harness.redis.stop()
         var sent: [Int64] = [before]
         for index in 0..<8 {
