@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.2.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.21.0"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -85,6 +87,32 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "NovyseSocketIO",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Shared/NovyseSocketIO",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "NovyseFCM",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Shared/NovyseFCM",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "NovyseDevServers",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
@@ -123,13 +151,27 @@ let package = Package(
         ),
         .executableTarget(
             name: "QueryService",
-            dependencies: ["NovyseService"],
+            dependencies: [
+                "NovyseService", "NovyseStorage", "NovyseCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Services/Query",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "FanoutService",
-            dependencies: ["NovyseService"],
+            dependencies: [
+                "NovyseService", "NovyseStorage", "NovyseCore", "NovyseRedis", "NovyseSocketIO", "NovyseFCM",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Services/Fanout",
             swiftSettings: swiftSettings
         ),
@@ -210,6 +252,53 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ProjectorTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QueryServiceTests",
+            dependencies: [
+                "QueryService", "NovyseStorage", "NovyseCore", "NovyseService", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/QueryServiceTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SocketIOTests",
+            dependencies: [
+                "NovyseSocketIO", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/SocketIOTests",
+            exclude: ["Interop"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FanoutTests",
+            dependencies: [
+                "FanoutService", "NovyseFCM", "NovyseSocketIO", "NovyseStorage", "NovyseCore", "NovyseRedis",
+                "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Wake-up tests: the fake OAuth/FCM server verifies RS256 assertions; senders run in a ServiceGroup.
+                "NovyseService",
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // Socket.IO end-to-end tests: a minimal Socket.IO client over WebSocket.
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/FanoutTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,9 +1,75 @@
+import CoreMetrics
+import NovyseCore
 import NovyseService
+import NovyseSocketIO
+import NovyseStorage
+import ServiceLifecycle
 
 /// Real-time delivery: Socket.IO pushes to connected devices, FCM wake-ups for offline ones.
 @main
 struct FanoutServiceMain {
     static func main() async {
-        await ServiceLauncher.run(.fanout)
+        await ServiceLauncher.run(.fanout) { runtime, router in
+            let configuration = try FanoutConfiguration()
+            let wakeupConfiguration = try WakeupConfiguration()
+            let metrics = FanoutMetrics()
+            let registry = SocketRegistry()
+            let presence = Presence(
+                redis: runtime.redis, prefix: runtime.configuration.redisPrefix, instance: configuration.instance,
+                ttl: configuration.presenceTTL
+            )
+            let handler = FanoutSocketHandler(
+                tokens: runtime.tokens, registry: registry, presence: presence, metrics: metrics, logger: runtime.logger
+            )
+            let sockets = SocketIOServer(configuration: configuration.socketIO, handler: handler, logger: runtime.logger)
+            sockets.registerRoutes(on: router)
+            let store = FanoutStore(client: runtime.postgres, logger: runtime.logger)
+            let fanout = FanoutRouter(
+                server: sockets, registry: registry, store: store,
+                memberships: MembershipCache(store: store, capacity: configuration.membershipCacheSize),
+                presence: presence, wakeups: WakeupQueue(redis: runtime.redis, configuration: wakeupConfiguration),
+                redis: runtime.redis, prefix: runtime.configuration.redisPrefix,
+                chatNewMessages: configuration.chatNewMessages, metrics: metrics, logger: runtime.logger
+            )
+            let reader = PipelineReader(
+                redis: runtime.redis,
+                layout: PipelineLayout(prefix: runtime.configuration.redisPrefix, partitions: runtime.configuration.partitions),
+                router: fanout, batchSize: configuration.batchSize, block: configuration.block, logger: runtime.logger
+            )
+            let services: [any Service] = [
+                SocketIOHeartbeat(server: sockets, registry: registry, metrics: metrics),
+                reader,
+                PresenceRefresher(
+                    presence: presence, registry: registry, interval: configuration.presenceRefresh, logger: runtime.logger
+                ),
+                WakeupSender(
+                    redis: runtime.redis, postgres: runtime.postgres, configuration: wakeupConfiguration, logger: runtime.logger
+                ),
+            ]
+            return (services, sockets.webSocketUpgrade())
+        }
+    }
+}
+
+/// Runs the Socket.IO heartbeat (pings, timeouts) and publishes the connected-socket gauge; on shutdown
+/// closes every session.
+struct SocketIOHeartbeat: Service {
+    let server: SocketIOServer<FanoutSocketHandler>
+    let registry: SocketRegistry
+    let metrics: FanoutMetrics
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await server.run() }
+                group.addTask {
+                    while !Task.isCancelled {
+                        metrics.connectedSockets.record(registry.socketCount)
+                        try? await Task.sleep(for: .seconds(1))
+                    }
+                }
+            }
+        }
+        server.closeAll()
     }
 }

@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the write path against a real database and print figures.",
-        subcommands: [SendBench.self, ProjectorBench.self]
+        subcommands: [SendBench.self, ProjectorBench.self, QueryBench.self]
     )
 }
 

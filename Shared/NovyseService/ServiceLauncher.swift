@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -11,13 +12,21 @@ import ServiceLifecycle
 public enum ServiceLauncher {
     public typealias Setup = @Sendable (ServiceRuntime, Router<NovyseRequestContext>) async throws -> [any Service]
 
+    /// A setup that also chooses the HTTP channel setup (the fan-out service adds a WebSocket upgrade).
+    public typealias ServerSetup = @Sendable (ServiceRuntime, Router<NovyseRequestContext>) async throws
+        -> (services: [any Service], server: HTTPServerBuilder)
+
     public static func run(_ kind: ServiceKind, setup: Setup = { _, _ in [] }) async {
+        await run(kind, serverSetup: { runtime, router in (try await setup(runtime, router), .http1()) })
+    }
+
+    public static func run(_ kind: ServiceKind, serverSetup: ServerSetup) async {
         do {
             let configuration = try ServiceConfiguration(service: kind)
             let runtime = try await ServiceRuntime(configuration: configuration)
             let router = runtime.makeRouter()
-            let services = try await setup(runtime, router)
-            let application = runtime.makeApplication(router: router, services: services)
+            let (services, server) = try await serverSetup(runtime, router)
+            let application = runtime.makeApplication(router: router, server: server, services: services)
             runtime.logger.info(
                 "starting",
                 metadata: ["host": "\(configuration.host)", "port": "\(configuration.port)"]

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NovyseRedis
 import NovyseStorage
@@ -58,12 +59,15 @@ public struct ServiceRuntime: Sendable {
 
     /// The application to run: the HTTP server plus the Postgres and Redis clients and `services`, with
     /// pending migrations applied before the server accepts requests (unless `NOVYSE_MIGRATE_ON_START=false`).
+    /// `server` picks the HTTP channel setup; the fan-out service passes one with a WebSocket upgrade.
     public func makeApplication(
         router: Router<NovyseRequestContext>,
+        server: HTTPServerBuilder = .http1(),
         services: [any Service] = []
     ) -> some ApplicationProtocol {
         var application = Application(
             router: router,
+            server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: configuration.service.executableName

@@ -10,6 +10,13 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -f /usr/include/hiredis/hiredis.h ] || need+=(libhiredis-dev)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 
+# The Socket.IO interop tests (Tests/SocketIOTests) drive the official python-socketio client.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import socketio, websocket, requests' >/dev/null 2>&1; then
+  pip_args=(-m pip install -q --disable-pip-version-check "python-socketio[client]" websocket-client requests)
+  python3 "${pip_args[@]}" >/dev/null 2>&1 || python3 "${pip_args[@]}" --break-system-packages >/dev/null 2>&1 \
+    || echo "install-deps: could not install python-socketio; the Socket.IO interop tests will fail"
+fi
+
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: PostgreSQL, Redis and hiredis are present"
   exit 0

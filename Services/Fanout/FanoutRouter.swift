@@ -1,0 +1,132 @@
+import Foundation
+import CoreMetrics
+import Metrics
+import Logging
+import NovyseCore
+import NovyseRedis
+import NovyseSocketIO
+import NovyseStorage
+
+/// Turns one pipeline entry into socket events for this process's sockets, and into wake-ups for the
+/// recipients' devices that have no live socket anywhere.
+///
+/// Every fan-out process sees every entry and delivers it only to its own sockets, so each connected
+/// device gets it once. Wake-ups are claimed per entry in Redis (`SET NX`), so one process queues them.
+struct FanoutRouter: Sendable {
+    /// One event for a set of users.
+    struct Delivery: Sendable, Equatable {
+        let event: String
+        let payload: String
+        let users: [UUID]
+    }
+
+    let server: SocketIOServer<FanoutSocketHandler>
+    let registry: SocketRegistry
+    let store: FanoutStore
+    let memberships: MembershipCache
+    let presence: Presence
+    let wakeups: WakeupQueue
+    let redis: RedisClient
+    let prefix: String
+    let chatNewMessages: Int
+    let metrics: FanoutMetrics
+    let logger: Logger
+
+    /// Routes one entry; `position` (`<stream key>/<entry ID>`) names it for the wake-up claim. Errors are
+    /// logged, not thrown: a missed push is healed by the client's update cycle (I2), so the reader goes on.
+    func route(_ entry: PipelineEntry, position: String) async {
+        let started = ContinuousClock.now
+        metrics.items.increment()
+        do {
+            let deliveries = try await plan(entry)
+            var recipients = Set<UUID>()
+            for delivery in deliveries {
+                let sockets = registry.sockets(of: delivery.users)
+                let queued = server.emit(toSockets: sockets, event: delivery.event, encodedData: delivery.payload)
+                metrics.deliveries.increment(by: queued)
+                if sockets.count > queued { metrics.undelivered.increment(by: sockets.count - queued) }
+                recipients.formUnion(delivery.users)
+            }
+            if wakeups.configuration.enabled, !recipients.isEmpty {
+                try await wake(Array(recipients), position: position)
+            }
+        } catch {
+            logger.warning(
+                "routing failed", metadata: ["stream": "\(entry.stream)", "id": "\(entry.id)", "error": "\(String(reflecting: error))"]
+            )
+        }
+        metrics.routeSeconds.record(duration: ContinuousClock.now - started)
+    }
+
+    /// Who gets what for one entry (api.md "Socket.IO"; I7: members only, local events to their owner).
+    func plan(_ entry: PipelineEntry) async throws -> [Delivery] {
+        let key = entry.stream.key
+        switch entry.stream.kind {
+        case .chatMessages:
+            guard !entry.isCreation else { return [] }
+            return [Delivery(event: "message:new", payload: entry.json, users: try await memberships.members(of: key))]
+        case .chatEvents:
+            if entry.isCreation {
+                memberships.invalidate(key)
+                let members = try await memberships.members(of: key)
+                guard let payload = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages) else { return [] }
+                return [Delivery(event: "chat:new", payload: payload, users: members)]
+            }
+            let header = ChatEventHeader(json: entry.json)
+            guard header.type == "MEMBER_JOINED" || header.type == "MEMBER_LEFT" else {
+                return [Delivery(event: "chat:event", payload: entry.json, users: try await memberships.members(of: key))]
+            }
+            memberships.invalidate(key)
+            let members = try await memberships.members(of: key)
+            var deliveries = [
+                Delivery(event: "chat:event", payload: entry.json, users: members.filter { $0 != header.member }),
+            ]
+            guard let member = header.member else { return deliveries }
+            if header.type == "MEMBER_JOINED", members.contains(member),
+               let payload = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages) {
+                deliveries.append(Delivery(event: "chat:new", payload: payload, users: [member]))
+            } else if header.type == "MEMBER_LEFT", !members.contains(member) {
+                let removed = #"{"chatUUID":"\#(key.uuidString.lowercased())"}"#
+                deliveries.append(Delivery(event: "chat:removed", payload: removed, users: [member]))
+            }
+            return deliveries
+        case .profileEvents:
+            guard !entry.isCreation else { return [] }
+            return [Delivery(event: "user:event", payload: entry.json, users: try await store.contacts(of: key))]
+        case .localEvents:
+            guard !entry.isCreation else { return [] }
+            return [Delivery(event: "local:event", payload: entry.json, users: [key])]
+        }
+    }
+
+    /// Queues wake-ups for the recipients' devices that have a push token and no live socket on any process.
+    private func wake(_ users: [UUID], position: String) async throws {
+        let devices = try await store.pushDevices(of: users).map {
+            SocketRegistry.Device(userUUID: $0.userUUID, deviceID: $0.deviceID)
+        }
+        guard !devices.isEmpty else { return }
+        let online = try await presence.online(devices)
+        let offline = devices.filter { !online.contains($0) }
+        guard !offline.isEmpty else { return }
+        let claimed = try await redis.set(
+            "\(prefix):fanout:wakeup-claim:\(position)", "1", expiresIn: .seconds(300), onlyIfAbsent: true
+        )
+        guard claimed else { return }
+        try await wakeups.enqueue(offline.map { WakeupDevice(userUUID: $0.userUUID, deviceID: $0.deviceID) })
+        metrics.wakeups.increment(by: offline.count)
+    }
+}
+
+/// The two fields of a chat event routing needs: its type and its `userUUID` (for MEMBER_* the member).
+struct ChatEventHeader: Decodable {
+    let type: String?
+    let userUUID: String?
+
+    var member: UUID? { userUUID.flatMap(UUID.init(uuidString:)) }
+
+    init(json: String) {
+        let decoded = try? JSONDecoder().decode(ChatEventHeader.self, from: Data(json.utf8))
+        type = decoded?.type
+        userUUID = decoded?.userUUID
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NovyseCore
+import NovyseService
+import NovyseStorage
+
+/// `GET /user/initialize`, `POST /user/update`, `GET /chat/history`: authenticate, parse, ask the store,
+/// write the answer. Refusals are `APIError`s with codes; storage detail never reaches the client.
+struct QueryRoutes: Sendable {
+    let store: QueryStore
+    let tokens: TokenAuthority
+    let configuration: QueryConfiguration
+
+    func register(on router: Router<NovyseRequestContext>) {
+        router.get("/user/initialize") { request, context in
+            try await initialize(request, context: context)
+        }
+        router.post("/user/update") { request, context in
+            try await update(request, context: context)
+        }
+        router.get("/chat/history") { request, context in
+            try await history(request, context: context)
+        }
+    }
+
+    func initialize(_ request: Request, context: NovyseRequestContext) async throws -> Response {
+        let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
+        let limit = try limit(request.uri.queryParameters["limit"].map(String.init), fallback: configuration.defaultLimit)
+        let answer = try await run {
+            try await store.sync(
+                caller: principal.userID, cursors: .empty, limit: limit, latestMessages: configuration.latestMessages
+            )
+        }
+        return SyncResponse.initialize(answer, retryAfterMs: configuration.retryAfterMs)
+    }
+
+    func update(_ request: Request, context: NovyseRequestContext) async throws -> Response {
+        let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+            throw APIError(.unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", message: "send application/json")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maxUpdateBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError(
+                .contentTooLarge, code: "BODY_TOO_LARGE",
+                message: "the body exceeds \(configuration.maxUpdateBytes) bytes"
+            )
+        }
+        let body = try UpdateRequest(body: Data(buffer.readableBytesView), maxCursors: configuration.maxCursors)
+        let limit = min(body.limit ?? configuration.defaultLimit, configuration.maxLimit)
+        let answer = try await run {
+            try await store.sync(
+                caller: principal.userID, cursors: body.cursors, limit: limit, latestMessages: configuration.latestMessages
+            )
+        }
+        return SyncResponse.update(answer, retryAfterMs: configuration.retryAfterMs)
+    }
+
+    func history(_ request: Request, context: NovyseRequestContext) async throws -> Response {
+        let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
+        let query = request.uri.queryParameters
+        guard let chatText = query["chatUUID"] else { throw APIError.badRequest("INVALID_FIELD", "chatUUID is required") }
+        guard let chat = UUID(uuidString: String(chatText)) else {
+            throw APIError.badRequest("INVALID_FIELD", "chatUUID must be a UUID")
+        }
+        var before: Int64?
+        if let text = query["beforeMessageID"] {
+            guard let id = Int64(String(text)), (1...UpdateRequest.maxID).contains(id) else {
+                throw APIError.badRequest("INVALID_FIELD", "beforeMessageID must be an integer 1…2^53−1")
+            }
+            before = id
+        }
+        let limit = min(
+            try limit(query["limit"].map(String.init), fallback: configuration.historyDefaultLimit),
+            configuration.historyMaxLimit
+        )
+        let page = try await run {
+            try await store.history(caller: principal.userID, chat: chat, before: before, limit: limit)
+        }
+        return SyncResponse.history(page.messages, hasMore: page.hasMore)
+    }
+
+    /// A positive `limit` query parameter (lowered to the maximum by the caller), or `fallback` when absent.
+    func limit(_ text: String?, fallback: Int) throws -> Int {
+        guard let text else { return fallback }
+        guard let value = Int(text), value >= 1 else {
+            throw APIError.badRequest("INVALID_FIELD", "limit must be a positive integer")
+        }
+        return min(value, configuration.maxLimit)
+    }
+
+    /// Runs a store call, turning the store's domain refusals into API errors.
+    func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as QueryStoreError {
+            throw APIError(error)
+        }
+    }
+}
+
+extension APIError {
+    init(_ error: QueryStoreError) {
+        switch error {
+        case .unknownCaller:
+            self.init(.notFound, code: "UNKNOWN_USER", message: "the token's user does not exist")
+        case .callerNotProjected:
+            self.init(.serviceUnavailable, code: "NOT_YET_PROJECTED", message: "the account is being set up; retry shortly")
+        case .unknownChat:
+            self.init(.notFound, code: "UNKNOWN_CHAT", message: "no such chat")
+        case .notAMember:
+            self.init(.forbidden, code: "NOT_A_MEMBER", message: "only members read a chat's history")
+        }
+    }
+}

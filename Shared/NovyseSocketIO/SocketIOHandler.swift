@@ -1,0 +1,81 @@
+import HTTPTypes
+
+/// What the application plugs into the server: who may connect, and what happens on connect, on each
+/// client event and on disconnect.
+///
+/// `connected` and `disconnected` are synchronous and called exactly once each, in that order, for every
+/// accepted socket; they should only update in-memory tables (a registry of who is online), which is what
+/// makes the order guarantee cheap. `authenticate` and `event` are asynchronous and run off the event loop.
+public protocol SocketIOHandler: Sendable {
+    /// What the application knows about an accepted socket (for Novyse: the user and device).
+    associatedtype Identity: Sendable
+
+    /// Decides on a CONNECT to the default namespace. `auth` is the CONNECT payload (nil when absent).
+    func authenticate(auth: JSON?, handshake: SocketIOHandshake) async -> SocketIOAuthDecision<Identity>
+
+    func connected(_ socket: SocketIOSocket<Identity>)
+
+    /// A client event. `ack` is non-nil when the client asked for an acknowledgement.
+    func event(_ socket: SocketIOSocket<Identity>, name: String, arguments: [JSON], ack: SocketIOAck?) async
+
+    func disconnected(_ socket: SocketIOSocket<Identity>, reason: SocketIODisconnectReason)
+}
+
+extension SocketIOHandler {
+    public func event(_ socket: SocketIOSocket<Identity>, name: String, arguments: [JSON], ack: SocketIOAck?) async {}
+}
+
+/// The answer to a CONNECT: accept with an identity, or refuse with a CONNECT_ERROR
+/// `{"message": message, "data": {"code": code}}`.
+public enum SocketIOAuthDecision<Identity: Sendable>: Sendable {
+    case accept(Identity)
+    case reject(code: String, message: String)
+}
+
+/// The HTTP request that opened the Engine.IO session, kept until the Socket.IO CONNECT is decided.
+public struct SocketIOHandshake: Sendable {
+    public let query: [String: String]
+    public let headers: HTTPFields
+
+    public init(query: [String: String], headers: HTTPFields) {
+        self.query = query
+        self.headers = headers
+    }
+}
+
+/// An accepted socket: the Socket.IO socket ID (distinct from the Engine.IO session ID, which a client
+/// could otherwise reuse to poll another client's session) and the identity `authenticate` returned.
+public struct SocketIOSocket<Identity: Sendable>: Sendable {
+    public let id: String
+    public let identity: Identity
+}
+
+/// Why a socket went away; the names follow the reference server's disconnect reasons.
+public enum SocketIODisconnectReason: String, Sendable, Equatable {
+    /// The client sent a Socket.IO DISCONNECT.
+    case clientNamespaceDisconnect = "client namespace disconnect"
+    /// The client closed the Engine.IO session or its WebSocket.
+    case transportClose = "transport close"
+    /// The client stopped answering pings.
+    case pingTimeout = "ping timeout"
+    /// The client sent something the protocol does not allow.
+    case parseError = "parse error"
+    /// The client's outgoing queue was full: it reads slower than it is written to.
+    case queueOverflow = "queue overflow"
+    /// The server disconnected the socket (`SocketIOServer.disconnect`).
+    case serverNamespaceDisconnect = "server namespace disconnect"
+    /// The client sent a second long-polling GET while one was pending.
+    case duplicatePoll = "duplicate poll"
+    /// The server is shutting down.
+    case serverShuttingDown = "server shutting down"
+    /// The client opened a session but never completed a Socket.IO CONNECT in time.
+    case connectTimeout = "connect timeout"
+}
+
+/// Sends the acknowledgement of one client event, at most once.
+public struct SocketIOAck: Sendable {
+    let send: @Sendable ([JSON]) -> Void
+
+    public func callAsFunction(_ arguments: JSON...) { send(arguments) }
+    public func respond(_ arguments: [JSON]) { send(arguments) }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// A Socket.IO v5 server over Engine.IO v4 (HTTP long-polling and WebSocket, with the upgrade between
+/// them), serving the default namespace.
+///
+/// Routes go on a Hummingbird router (`registerRoutes(on:)`), the WebSocket transport through the upgrade
+/// hook of hummingbird-websocket (`webSocketUpgrade`), and `run()` drives the heartbeat. Emitting never
+/// blocks: a packet is appended to the socket's bounded queue and the socket's reader (a pending GET or the
+/// WebSocket writer) is woken. A socket whose queue is full is disconnected instead of growing memory.
+public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
+    public typealias Identity = Handler.Identity
+    typealias Session = EngineSession<Identity>
+
+    public let configuration: SocketIOConfiguration
+    let handler: Handler
+    let logger: Logger
+    /// Engine.IO sessions by session ID.
+    let sessions = NIOLockedValueBox<[String: Session]>([:])
+    /// Connected Socket.IO sockets by socket ID (what `emit` addresses).
+    let sockets = NIOLockedValueBox<[String: Session]>([:])
+    let counters = NIOLockedValueBox(SocketIOStats())
+
+    public init(configuration: SocketIOConfiguration = .init(), handler: Handler, logger: Logger) {
+        precondition(configuration.maxQueuedPackets > 0 && configuration.maxPayload > 0)
+        self.configuration = configuration
+        self.handler = handler
+        self.logger = logger
+    }
+
+    // MARK: Emitting
+
+    /// Sends `event` with one argument, already JSON text (trusted, not re-validated), to one socket.
+    /// Returns false when the socket is not connected here (or was just disconnected for overflowing).
+    @discardableResult
+    public func emit(toSocket socketID: String, event: String, encodedData: String) -> Bool {
+        emit(toSockets: CollectionOfOne(socketID), event: event, encodedData: encodedData) == 1
+    }
+
+    @discardableResult
+    public func emit(toSocket socketID: String, event: String, data: JSON) -> Bool {
+        emit(toSocket: socketID, event: event, encodedData: data.text)
+    }
+
+    /// Sends one event to many sockets; the packet is encoded once. Returns how many sockets got it queued.
+    @discardableResult
+    public func emit(toSockets socketIDs: some Sequence<String>, event: String, encodedData: String) -> Int {
+        let packet = String(EngineIOPacket.Kind.message.rawValue)
+            + SocketIOPacket.encodedEvent(name: event, encodedArguments: [encodedData])
+        let targets = sockets.withLockedValue { table in socketIDs.compactMap { table[$0] } }
+        var queued = 0
+        for session in targets where send([packet], to: session) { queued += 1 }
+        counters.withLockedValue { $0.eventsEmitted += queued }
+        return queued
+    }
+
+    /// Queues packets for a session; on overflow the session is closed.
+    @discardableResult
+    func send(_ packets: [String], to session: Session) -> Bool {
+        switch session.enqueue(packets, limit: configuration.maxQueuedPackets) {
+        case .queued: return true
+        case .closed: return false
+        case .overflow:
+            counters.withLockedValue { $0.queueOverflows += 1 }
+            logger.warning("socket queue full, disconnecting", metadata: ["sid": "\(session.id)"])
+            closeSession(session, reason: .queueOverflow)
+            return false
+        }
+    }
+
+    /// Disconnects a socket from the server side: the client gets a Socket.IO DISCONNECT, then the session
+    /// ends.
+    public func disconnect(socket socketID: String) {
+        guard let session = sockets.withLockedValue({ $0[socketID] }) else { return }
+        _ = session.enqueue(["4" + SocketIOPacket(.disconnect).encoded], limit: .max)
+        closeSession(session, reason: .serverNamespaceDisconnect)
+    }
+
+    /// Counts for metrics and the benchmark.
+    public var stats: SocketIOStats {
+        var stats = counters.withLockedValue { $0 }
+        stats.sessions = sessions.withLockedValue { $0.count }
+        stats.connectedSockets = sockets.withLockedValue { $0.count }
+        return stats
+    }
+
+    // MARK: Session lifecycle
+
+    func makeSession(transport: Session.Transport, handshake: SocketIOHandshake) -> Session {
+        let session = Session(id: Self.randomID(), transport: transport, handshake: handshake, configuration: configuration)
+        sessions.withLockedValue { $0[session.id] = session }
+        return session
+    }
+
+    func session(id: String) -> Session? { sessions.withLockedValue { $0[id] } }
+
+    /// Ends a session once: forgets it, wakes its reader, and tells the handler if a socket was connected.
+    func closeSession(_ session: Session, reason: SocketIODisconnectReason, closePacket: String = "1") {
+        sessions.withLockedValue { _ = $0.removeValue(forKey: session.id) }
+        guard let socketState = session.close(reason: reason, closePacket: closePacket) else { return }
+        logger.debug("session closed", metadata: ["sid": "\(session.id)", "reason": "\(reason.rawValue)"])
+        if case .connected(let socket) = socketState {
+            sockets.withLockedValue { _ = $0.removeValue(forKey: socket.id) }
+            handler.disconnected(socket, reason: reason)
+        }
+        // `.connecting`: the task delivering `connected` sees the close and reports it (see `completeConnect`).
+    }
+
+    /// Closes every session; for graceful shutdown.
+    public func closeAll() {
+        let all = sessions.withLockedValue { Array($0.values) }
+        for session in all { closeSession(session, reason: .serverShuttingDown) }
+    }
+
+    // MARK: Heartbeat
+
+    /// Sends pings, closes sessions whose pong is late and sessions that never connected, until the task is
+    /// cancelled; then closes every session. One loop serves all sessions, so an idle session needs no timer.
+    public func run() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: configuration.sweepInterval) } catch { break }
+            sweep(now: .now)
+        }
+        closeAll()
+    }
+
+    func sweep(now: ContinuousClock.Instant) {
+        let all = sessions.withLockedValue { Array($0.values) }
+        let ping = EngineIOPacket(.ping).encoded
+        for session in all {
+            let action: SweepAction = session.state.withLockedValue { state in
+                if let deadline = state.connectDeadline, now >= deadline { return .timeout(.connectTimeout) }
+                if let deadline = state.pongDeadline {
+                    return now >= deadline ? .timeout(.pingTimeout) : .none
+                }
+                guard now >= state.nextPingAt else { return .none }
+                state.pongDeadline = now + configuration.pingTimeout
+                return .ping
+            }
+            switch action {
+            case .none: break
+            case .ping: send([ping], to: session)
+            case .timeout(let reason): closeSession(session, reason: reason)
+            }
+        }
+    }
+
+    func receivedPong(_ session: Session) {
+        session.state.withLockedValue { state in
+            state.pongDeadline = nil
+            state.nextPingAt = .now + configuration.pingInterval
+        }
+    }
+
+    // MARK: Helpers
+
+    /// 120 random bits, URL-safe: session and socket IDs must not be guessable (an ID is the only credential
+    /// a polling request carries).
+    static func randomID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<15).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+
+    /// The `open` packet of a new session.
+    func openPacket(_ session: Session, upgrades: [String]) -> String {
+        let handshake: JSON = .object([
+            "sid": .string(session.id),
+            "upgrades": .array(upgrades.map(JSON.string)),
+            "pingInterval": .number(Self.milliseconds(configuration.pingInterval)),
+            "pingTimeout": .number(Self.milliseconds(configuration.pingTimeout)),
+            "maxPayload": .number(Double(configuration.maxPayload)),
+        ])
+        return EngineIOPacket(.open, handshake.text).encoded
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// What the heartbeat sweep does with one session.
+enum SweepAction { case none, ping, timeout(SocketIODisconnectReason) }
+
+/// Running totals of a `SocketIOServer`.
+public struct SocketIOStats: Sendable, Equatable {
+    public var sessions = 0
+    public var connectedSockets = 0
+    public var eventsEmitted = 0
+    public var queueOverflows = 0
+    public var refusedConnects = 0
+}
+
+extension SocketIOServer {
+    /// 1 while a long-polling GET waits on the session, else 0; lets tests wait for a pending poll instead
+    /// of sleeping.
+    func pendingPollCount(sid: String) -> Int {
+        guard let session = session(id: sid) else { return 0 }
+        return session.state.withLockedValue { $0.waiter?.kind == .poll ? 1 : 0 }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// What the fan-out service reads from Postgres to route pipeline items: who is in a chat, who shares a
+/// chat with a user, which devices can be woken, and the `chat:new` object of a chat.
+///
+/// Membership comes from the write model (`novyse.memberships`), which the command service changes in the
+/// same transaction as the MEMBER_* event, so it is already current when the event reaches Redis. Every
+/// statement binds its parameters.
+public struct FanoutStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The current members of a chat.
+    public func members(of chat: UUID) async throws -> [UUID] {
+        let rows = try await client.query(
+            "SELECT user_uuid FROM novyse.memberships WHERE chat_uuid = \(chat) AND left_at IS NULL",
+            logger: logger
+        )
+        var members: [UUID] = []
+        for try await member in rows.decode(UUID.self) { members.append(member) }
+        return members
+    }
+
+    /// `user` and everyone who shares a current chat with them: the audience of their profile events.
+    public func contacts(of user: UUID) async throws -> [UUID] {
+        let rows = try await client.query(
+            """
+            SELECT DISTINCT other.user_uuid
+            FROM novyse.memberships mine
+            JOIN novyse.memberships other ON other.chat_uuid = mine.chat_uuid AND other.left_at IS NULL
+            WHERE mine.user_uuid = \(user) AND mine.left_at IS NULL
+            """,
+            logger: logger
+        )
+        var contacts: Set<UUID> = [user]
+        for try await contact in rows.decode(UUID.self) { contacts.insert(contact) }
+        return Array(contacts)
+    }
+
+    /// The devices of `users` that have a push token (candidates for a wake-up).
+    public func pushDevices(of users: [UUID]) async throws -> [(userUUID: UUID, deviceID: String)] {
+        guard !users.isEmpty else { return [] }
+        let rows = try await client.query(
+            """
+            SELECT user_uuid, device_id FROM novyse.devices
+            WHERE user_uuid = ANY(\(users)::uuid[]) AND push_token IS NOT NULL
+            """,
+            logger: logger
+        )
+        var devices: [(userUUID: UUID, deviceID: String)] = []
+        for try await (user, device) in rows.decode((UUID, String).self) { devices.append((user, device)) }
+        return devices
+    }
+
+    /// The `chat:new` payload `{chat, users, messages}` as JSON text, or nil for an unknown chat.
+    ///
+    /// Everything but the member list comes from the snapshot with the chat's projected positions as its
+    /// cursors (`eventID`, `messageID`), so the object is consistent with them (I4) even while the projector
+    /// lags; the member list comes from the write model so a just-joined member is in it. A client whose
+    /// cursors are behind what it is pushed next detects the gap by `prevID` and runs an update cycle.
+    public func newChatPayload(chat: UUID, messageLimit: Int) async throws -> String? {
+        let rows = try await client.query(
+            """
+            WITH c AS (SELECT uuid, type, name FROM novyse.chats WHERE uuid = \(chat)),
+            pos AS (
+                SELECT COALESCE((SELECT position FROM snapshot.positions WHERE kind = 1 AND key = \(chat)), 0) AS events,
+                       COALESCE((SELECT position FROM snapshot.positions WHERE kind = 2 AND key = \(chat)), 0) AS messages
+            ),
+            mem AS (
+                SELECT user_uuid, role, joined_at FROM novyse.memberships WHERE chat_uuid = \(chat) AND left_at IS NULL
+            ),
+            latest AS (
+                SELECT m.* FROM snapshot.messages m, pos
+                WHERE m.chat_uuid = \(chat) AND m.id <= pos.messages ORDER BY m.id DESC LIMIT \(messageLimit)
+            )
+            SELECT jsonb_build_object(
+                'chat', jsonb_build_object(
+                    'uuid', c.uuid, 'type', c.type, 'name', c.name,
+                    'members', COALESCE((SELECT jsonb_agg(jsonb_build_object('userUUID', user_uuid, 'role', role,
+                        'joinedAt', novyse.iso_time(joined_at)) ORDER BY user_uuid) FROM mem), '[]'::jsonb),
+                    'pinnedMessages', COALESCE((SELECT jsonb_agg(m.id ORDER BY m.id) FROM snapshot.messages m
+                        WHERE m.chat_uuid = c.uuid AND m.pinned AND m.id <= pos.messages), '[]'::jsonb),
+                    'eventID', pos.events, 'messageID', pos.messages,
+                    'hasMoreHistory', (SELECT count(*) FROM snapshot.messages m
+                        WHERE m.chat_uuid = c.uuid AND m.id <= pos.messages) > \(messageLimit)),
+                'users', COALESCE((SELECT jsonb_agg(jsonb_build_object(
+                        'uuid', u.uuid, 'handle', u.handle, 'name', u.name, 'surname', u.surname,
+                        'biography', u.biography, 'profilePictureUUID', u.profile_picture_uuid,
+                        'bannerPictureUUID', u.banner_picture_uuid, 'birthday', u.birthday, 'color', u.color,
+                        'profileEventID', COALESCE(p.position, 0)) ORDER BY u.uuid)
+                    FROM mem JOIN snapshot.users u ON u.uuid = mem.user_uuid
+                    LEFT JOIN snapshot.positions p ON p.kind = 3 AND p.key = u.uuid), '[]'::jsonb),
+                'messages', COALESCE((SELECT jsonb_agg(jsonb_build_object(
+                        'id', l.id, 'prevID', l.prev_id, 'chatUUID', l.chat_uuid, 'senderUUID', l.sender_uuid,
+                        'content', l.content, 'createdAt', novyse.iso_time(l.created_at),
+                        'editedAt', novyse.iso_time(l.edited_at), 'deleted', l.deleted, 'pinned', l.pinned,
+                        'reactions', COALESCE((SELECT jsonb_agg(jsonb_build_object('userUUID', r.user_uuid,
+                            'reaction', r.reaction) ORDER BY r.user_uuid, r.reaction)
+                            FROM snapshot.reactions r WHERE r.message_id = l.id), '[]'::jsonb)) ORDER BY l.id)
+                    FROM latest l), '[]'::jsonb)
+            )::text
+            FROM c, pos
+            """,
+            logger: logger
+        )
+        for try await payload in rows.decode(String.self) { return payload }
+        return nil
+    }
+}

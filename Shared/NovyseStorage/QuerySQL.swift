@@ -1,0 +1,70 @@
+/// SQL fragments that render snapshot rows as the wire objects of `api.md`, shared by every query of the
+/// read side so initialize, update and history emit the same shapes.
+///
+/// They are plain text spliced into statements rather than SQL functions on purpose: a function whose
+/// argument is a `snapshot.*` row type would be dropped with the old schema when a projector replay swaps a
+/// rebuilt snapshot in. Each names its table aliases in its doc comment.
+enum QuerySQL {
+    /// The caller's chats, from a CTE `caller (me, latest)` holding the bound caller UUID and the number of
+    /// latest messages: active in the projected state *and* in the write model, so a removal takes effect at
+    /// once while an addition waits for the chat's projection to include it (I4, I7).
+    static let myChats = """
+        mine AS (
+            SELECT m.chat_uuid, m.role FROM caller
+            JOIN snapshot.members m ON m.user_uuid = caller.me
+            JOIN novyse.memberships w ON w.chat_uuid = m.chat_uuid AND w.user_uuid = m.user_uuid AND w.left_at IS NULL
+        )
+        """
+
+    /// A message in its projected state; alias `x` = `snapshot.messages`.
+    static let message = """
+        json_build_object('id', x.id, 'prevID', x.prev_id, 'chatUUID', x.chat_uuid, 'senderUUID', x.sender_uuid,
+            'content', x.content, 'createdAt', novyse.iso_time(x.created_at), 'editedAt', novyse.iso_time(x.edited_at),
+            'deleted', x.deleted, 'pinned', x.pinned,
+            'reactions', COALESCE((SELECT json_agg(json_build_object('userUUID', r.user_uuid, 'reaction', r.reaction)
+                                             ORDER BY r.user_uuid, r.reaction)
+                                   FROM snapshot.reactions r WHERE r.message_id = x.id), '[]'::json))
+        """
+
+    /// The profile fields of alias `u` = `snapshot.users`, as `key, value` pairs for `json_build_object`.
+    static let profileFields = """
+        'uuid', u.uuid, 'handle', u.handle, 'name', u.name, 'surname', u.surname, 'biography', u.biography,
+        'profilePictureUUID', u.profile_picture_uuid, 'bannerPictureUUID', u.banner_picture_uuid,
+        'birthday', u.birthday, 'color', u.color
+        """
+
+    /// A user; aliases `u` = `snapshot.users`, `p3` = its profile position.
+    static let user = "json_build_object(\(profileFields), 'profileEventID', COALESCE(p3.position, 0))"
+
+    /// A chat with its members, pinned messages and both cursors; aliases `c` = `snapshot.chats`, `p1`/`p2` =
+    /// its event and message positions; `caller.latest` is how many messages come with it.
+    static let chat = """
+        json_build_object('uuid', c.uuid, 'type', c.type, 'name', c.name, 'createdAt', novyse.iso_time(c.created_at),
+            'members', COALESCE((SELECT json_agg(json_build_object('userUUID', mb.user_uuid, 'role', mb.role,
+                                                                  'joinedAt', novyse.iso_time(mb.joined_at)) ORDER BY mb.user_uuid)
+                                 FROM snapshot.members mb WHERE mb.chat_uuid = c.uuid), '[]'::json),
+            'pinnedMessages', COALESCE((SELECT json_agg(px.id ORDER BY px.id) FROM snapshot.messages px
+                                        WHERE px.chat_uuid = c.uuid AND px.pinned), '[]'::json),
+            'eventID', COALESCE(p1.position, 0), 'messageID', COALESCE(p2.position, 0),
+            'hasMoreHistory', (SELECT hx.id FROM snapshot.messages hx WHERE hx.chat_uuid = c.uuid
+                               ORDER BY hx.id DESC OFFSET (SELECT latest FROM caller) LIMIT 1) IS NOT NULL)
+        """
+
+    /// The caller's private state; aliases `u` = its `snapshot.users` row, `p3`/`p4` = its profile and local
+    /// positions.
+    static let local = """
+        json_build_object(
+            'user', json_build_object(\(profileFields), 'profileEventID', COALESCE(p3.position, 0),
+                                      'eventID', COALESCE(p4.position, 0)),
+            'pinnedChats', COALESCE((SELECT json_agg(json_build_object('chatUUID', pc.chat_uuid, 'position', pc.position)
+                                                     ORDER BY pc.position, pc.chat_uuid)
+                                     FROM snapshot.pinned_chats pc WHERE pc.user_uuid = u.uuid), '[]'::json),
+            'mutedChats', COALESCE((SELECT json_agg(json_build_object('chatUUID', mc.chat_uuid, 'until', novyse.iso_time(mc.until))
+                                                    ORDER BY mc.chat_uuid)
+                                    FROM snapshot.muted_chats mc WHERE mc.user_uuid = u.uuid), '[]'::json),
+            'folders', COALESCE((SELECT json_agg(json_build_object('folderID', f.folder_id, 'name', f.name,
+                                                                   'chatUUIDs', to_json(f.chat_uuids)) ORDER BY f.folder_id)
+                                 FROM snapshot.folders f WHERE f.user_uuid = u.uuid), '[]'::json),
+            'theme', (SELECT s.theme FROM snapshot.settings s WHERE s.user_uuid = u.uuid))
+        """
+}

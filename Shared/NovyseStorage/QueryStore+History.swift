@@ -1,0 +1,43 @@
+import Foundation
+import PostgresNIO
+
+/// `GET /chat/history`: the older messages that initialize and `chats.new` leave out.
+extension QueryStore {
+    /// Messages of `chat` before `before` (the newest when nil), newest first, at most `limit`, in their
+    /// projected state; `hasMore` when older ones remain. Members only (the same rule as update).
+    public func history(
+        caller: UUID, chat: UUID, before: Int64?, limit: Int
+    ) async throws -> (messages: [String], hasMore: Bool) {
+        let rows = try await client.query(
+            """
+            WITH caller AS (SELECT \(caller)::uuid AS me, 0 AS latest),
+            \(unescaped: QuerySQL.myChats),
+            access AS (
+                SELECT EXISTS (SELECT 1 FROM novyse.chats WHERE uuid = \(chat)) AS known,
+                       EXISTS (SELECT 1 FROM mine WHERE chat_uuid = \(chat)) AS member
+            )
+            SELECT access.known, access.member, page.json
+            FROM access LEFT JOIN LATERAL (
+                SELECT x.id, \(unescaped: QuerySQL.message)::text AS json FROM snapshot.messages x
+                WHERE access.member AND x.chat_uuid = \(chat) AND x.id < \(before ?? Int64.max)
+                ORDER BY x.id DESC LIMIT \(limit + 1)
+            ) page ON true
+            ORDER BY page.id DESC
+            """,
+            logger: logger
+        )
+        var messages: [String] = []
+        var hasMore = false
+        for try await (known, member, json) in rows.decode((Bool, Bool, String?).self) {
+            guard known else { throw QueryStoreError.unknownChat }
+            guard member else { throw QueryStoreError.notAMember }
+            guard let json else { continue }
+            if messages.count == limit {
+                hasMore = true
+            } else {
+                messages.append(json)
+            }
+        }
+        return (messages, hasMore)
+    }
+}

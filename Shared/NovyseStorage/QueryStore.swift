@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import NovyseCore
+import PostgresNIO
+
+/// The read side's storage: answers initialize, update and history from the snapshot tables.
+///
+/// Every answer is read in one `REPEATABLE READ` transaction, so snapshot rows, the projected positions
+/// that serve as the client's cursors, and the event-store rows served after those cursors all come from
+/// one consistent moment (I4). Work is set-based: the client's cursors travel as arrays, and an answer
+/// costs a fixed handful of statements whatever the number of chats and users.
+public struct QueryStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The membership diff of `POST /user/update` (and, with `.empty` cursors, `GET /user/initialize`):
+    /// what the caller lacks whole, what it holds as the items after its cursors, what it may no longer see,
+    /// at most `limit` items (a single new chat is never split).
+    public func sync(
+        caller: UUID, cursors: SyncCursors, limit: Int, latestMessages: Int
+    ) async throws -> SyncAnswer {
+        try await readTransaction { connection in
+            let scope = Scope(caller: caller, latest: latestMessages, connection: connection, logger: logger)
+            let local = try await scope.classifyLocal(sent: cursors.localEventID)
+            let chats = try await scope.classifyChats(cursors.chats)
+            let users = try await scope.classifyUsers(cursors.users)
+            let plan = SyncPlan(caller: caller, limit: limit, chats: chats, users: users, local: local)
+
+            var answer = SyncAnswer()
+            answer.removedChats = plan.removedChats
+            answer.removedUsers = plan.removedUsers
+            answer.lagging = plan.lagging
+            try await scope.renderNew(plan, into: &answer)
+            if plan.deltasPending {
+                if plan.deltaBudget > 0 {
+                    try await scope.renderDeltas(plan, into: &answer)
+                } else {
+                    answer.hasMore = true
+                }
+            }
+            if plan.entitiesLeftOut { answer.hasMore = true }
+            return answer
+        }
+    }
+
+    /// Runs `body` in a read-only `REPEATABLE READ` transaction: one snapshot for every statement in it.
+    func readTransaction<T: Sendable>(
+        _ body: @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// The statements of one answer, bound to its caller and connection.
+    struct Scope: Sendable {
+        let caller: UUID
+        let latest: Int
+        let connection: PostgresConnection
+        let logger: Logger
+
+        /// The `caller (me, latest)` CTE every statement starts from.
+        var prelude: PostgresQuery {
+            "WITH caller AS (SELECT \(caller)::uuid AS me, \(latest)::int AS latest)"
+        }
+    }
+}
+
+/// Failures of a read that the caller can act on.
+public enum QueryStoreError: Error, Sendable, Equatable {
+    /// The token names a user the event store does not know.
+    case unknownCaller
+    /// The user exists but the projector has not materialized it yet (it was created a moment ago).
+    case callerNotProjected
+    case unknownChat
+    case notAMember
+}

@@ -1,0 +1,89 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import NovyseSocketIO
+
+/// An HTTP answer: status, body, lower-cased headers.
+struct HTTPAnswer: Sendable {
+    let status: Int
+    let body: String
+    let headers: [String: String]
+}
+
+/// Long-polling requests as a client library would send them. URLSession does the I/O on its own threads:
+/// a blocking client on the cooperative pool would starve the in-process server on a 2-core machine.
+struct PollingClient: Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let port: Int
+    var path = "/socket.io/"
+
+    func url(sid: String?, transport: String = "polling", version: String = "4") -> String {
+        var url = "\(path)?EIO=\(version)&transport=\(transport)"
+        if let sid { url += "&sid=\(sid)" }
+        return url
+    }
+
+    func get(_ url: String) async throws -> HTTPAnswer {
+        try await request("GET", url, body: nil)
+    }
+
+    func post(_ url: String, body: String) async throws -> HTTPAnswer {
+        try await request("POST", url, body: body)
+    }
+
+    private func request(_ method: String, _ url: String, body: String?) async throws -> HTTPAnswer {
+        guard let target = URL(string: "http://127.0.0.1:\(port)\(url)") else { throw Failure(description: url) }
+        var request = URLRequest(url: target, timeoutInterval: 20)
+        request.httpMethod = method
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("text/plain;charset=UTF-8", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard let http = response as? HTTPURLResponse else { throw Failure(description: "no HTTP answer to \(url)") }
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+        }
+        return HTTPAnswer(status: http.statusCode, body: String(decoding: data, as: UTF8.self), headers: headers)
+    }
+
+    /// Opens a session and returns its ID and handshake object.
+    func handshake() async throws -> (sid: String, open: JSON) {
+        let response = try await get(url(sid: nil))
+        guard response.status == 200, response.body.first == "0", let open = JSON(parsing: String(response.body.dropFirst())),
+              let sid = open["sid"]?.stringValue
+        else { throw Failure(description: "bad handshake: \(response.status) \(response.body)") }
+        return (sid, open)
+    }
+
+    /// The packets of one GET.
+    func poll(_ sid: String) async throws -> [String] {
+        let response = try await get(url(sid: sid))
+        guard response.status == 200 else { throw Failure(description: "poll: \(response.status) \(response.body)") }
+        return response.body.split(separator: "\u{1e}", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    func send(_ sid: String, _ packets: String...) async throws {
+        let response = try await post(url(sid: sid), body: packets.joined(separator: "\u{1e}"))
+        guard response.status == 200, response.body == "ok" else {
+            throw Failure(description: "post: \(response.status) \(response.body)")
+        }
+    }
+
+    /// Opens a session and connects the default namespace with `token`; returns the session ID and the
+    /// Socket.IO socket ID.
+    func connect(token: String) async throws -> (sid: String, socketID: String) {
+        let (sid, _) = try await handshake()
+        try await send(sid, "40" + (["token": .string(token)] as JSON).text)
+        let packets = try await poll(sid)
+        guard let first = packets.first, first.hasPrefix("40"), let ack = JSON(parsing: String(first.dropFirst(2))),
+              let socketID = ack["sid"]?.stringValue
+        else { throw Failure(description: "connect: \(packets)") }
+        return (sid, socketID)
+    }
+}
