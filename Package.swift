@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "novyse-fanout", targets: ["FanoutService"]),
         .executable(name: "novysectl", targets: ["NovyseCtl"]),
         .library(name: "NovyseCore", targets: ["NovyseCore"]),
+        .library(name: "NovyseClient", targets: ["NovyseClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.70.0"),
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.21.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -112,6 +114,22 @@ let package = Package(
             path: "Shared/NovyseFCM",
             swiftSettings: swiftSettings
         ),
+        // The reference sync client: a GRDB mirror, the update cycle, the Socket.IO connection, mutations.
+        .target(
+            name: "NovyseClient",
+            dependencies: [
+                "NovyseCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Shared/NovyseClient",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "NovyseDevServers",
             dependencies: [
@@ -156,6 +174,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/Query",
@@ -178,6 +197,7 @@ let package = Package(
         .executableTarget(
             name: "NovyseCtl",
             dependencies: [
+                "NovyseClient",
                 "NovyseService",
                 "NovyseStorage",
                 "NovyseDevServers",
@@ -188,6 +208,10 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                // bench fanout: thousands of Socket.IO clients over WebSocket.
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "Services/NovyseCtl",
             swiftSettings: swiftSettings
@@ -299,6 +323,17 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tests/FanoutTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClientTests",
+            dependencies: [
+                "NovyseClient", "NovyseCore", "NovyseStorage", "NovyseRedis", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ClientTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -11,6 +11,8 @@ struct FanoutConfiguration: Sendable {
     var batchSize: Int
     /// How long one `XREAD` waits (also bounds shutdown).
     var block: Duration
+    /// How often the reader checks that no partition was recreated behind its position (Redis data loss).
+    var positionCheck: Duration
     /// How long a presence entry lives without refresh: a process that dies is forgotten after this.
     var presenceTTL: Duration
     /// How often this process refreshes the presence of its devices.
@@ -23,6 +25,7 @@ struct FanoutConfiguration: Sendable {
     /// `NOVYSE_FANOUT_PING_INTERVAL_MS` (25000), `NOVYSE_FANOUT_PING_TIMEOUT_MS` (20000),
     /// `NOVYSE_FANOUT_MAX_PAYLOAD` (1000000 bytes), `NOVYSE_FANOUT_QUEUE_LIMIT` (1024 packets per socket),
     /// `NOVYSE_FANOUT_INSTANCE` (host-pid-random), `NOVYSE_FANOUT_BATCH` (500), `NOVYSE_FANOUT_BLOCK_MS` (1000),
+    /// `NOVYSE_FANOUT_POSITION_CHECK_MS` (5000),
     /// `NOVYSE_FANOUT_PRESENCE_TTL_MS` (30000), `NOVYSE_FANOUT_PRESENCE_REFRESH_MS` (10000),
     /// `NOVYSE_FANOUT_MEMBERSHIP_CACHE` (10000 chats), `NOVYSE_FANOUT_CHAT_NEW_MESSAGES` (50).
     init(environment: EnvironmentReader = EnvironmentReader()) throws {
@@ -35,6 +38,7 @@ struct FanoutConfiguration: Sendable {
         instance = environment.string("NOVYSE_FANOUT_INSTANCE") ?? Self.defaultInstance()
         batchSize = try environment.int("NOVYSE_FANOUT_BATCH", default: 500, range: 1...100_000)
         block = try environment.milliseconds("NOVYSE_FANOUT_BLOCK_MS", default: .seconds(1))
+        positionCheck = try environment.milliseconds("NOVYSE_FANOUT_POSITION_CHECK_MS", default: .seconds(5))
         presenceTTL = try environment.milliseconds("NOVYSE_FANOUT_PRESENCE_TTL_MS", default: .seconds(30))
         presenceRefresh = try environment.milliseconds("NOVYSE_FANOUT_PRESENCE_REFRESH_MS", default: .seconds(10))
         membershipCacheSize = try environment.int("NOVYSE_FANOUT_MEMBERSHIP_CACHE", default: 10_000, range: 0...10_000_000)

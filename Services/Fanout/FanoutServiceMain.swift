@@ -34,7 +34,8 @@ struct FanoutServiceMain {
             let reader = PipelineReader(
                 redis: runtime.redis,
                 layout: PipelineLayout(prefix: runtime.configuration.redisPrefix, partitions: runtime.configuration.partitions),
-                router: fanout, batchSize: configuration.batchSize, block: configuration.block, logger: runtime.logger
+                router: fanout, batchSize: configuration.batchSize, block: configuration.block,
+                positionCheck: configuration.positionCheck, logger: runtime.logger
             )
             let services: [any Service] = [
                 SocketIOHeartbeat(server: sockets, registry: registry, metrics: metrics),
@@ -73,3 +74,7 @@ struct SocketIOHeartbeat: Service {
         server.closeAll()
     }
 }
+
+/// Long-polling GETs watch their connection (the context carries it), so a client that goes away mid-poll
+/// ends its session at once.
+extension NovyseRequestContext: SocketIOConnectionContext {}

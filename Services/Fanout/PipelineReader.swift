@@ -6,12 +6,19 @@ import ServiceLifecycle
 /// Reads every pipeline partition with plain `XREAD` and its own position per partition, so every fan-out
 /// process sees every entry (a consumer group would split them between processes). It starts at the tail:
 /// sockets only carry what happens while they are connected, the update cycle covers the rest.
+///
+/// Every `positionCheck` it compares each position with its partition's newest entry. When Redis lost the
+/// streams (FLUSHALL, a restart or a failover without the data) and the new entries are numbered below
+/// the position (the Redis host's clock is behind the old IDs), `XREAD` after that position would never
+/// return them; such a partition, or one that vanished, is read again from `0-0`: everything in it was
+/// written after the loss, so nothing is delivered twice.
 struct PipelineReader: Service {
     let redis: RedisClient
     let layout: PipelineLayout
     let router: FanoutRouter
     let batchSize: Int
     let block: Duration
+    let positionCheck: Duration
     let logger: Logger
 
     func run() async throws {
@@ -21,9 +28,14 @@ struct PipelineReader: Service {
     private func readLoop() async {
         guard var positions = await tails() else { return }
         logger.info("fan-out reading the pipeline", metadata: ["partitions": "\(positions.count)"])
+        var nextCheck = ContinuousClock.now + positionCheck
         while !Task.isCancelled {
             let batches: [RedisStreamBatch]
             do {
+                if ContinuousClock.now >= nextCheck {
+                    try await rewindLostPartitions(&positions)
+                    nextCheck = ContinuousClock.now + positionCheck
+                }
                 batches = try await redis.xread(streams: positions, count: batchSize, block: block)
             } catch {
                 if Task.isCancelled { return }
@@ -42,6 +54,20 @@ struct PipelineReader: Service {
                     await router.route(item, position: "\(batch.key)/\(entry.id)")
                 }
             }
+        }
+    }
+
+    /// Moves back to `0-0` every partition whose newest entry lies behind the position read (or that is
+    /// now empty or missing while the position is not `0-0`).
+    private func rewindLostPartitions(_ positions: inout [(key: String, id: String)]) async throws {
+        for index in positions.indices where positions[index].id != "0-0" {
+            let last = try await redis.lastStreamID(positions[index].key)
+            guard StreamPosition.isRewound(position: positions[index].id, last: last) else { continue }
+            logger.warning(
+                "pipeline partition behind the position read (Redis lost its data?); reading it from the start",
+                metadata: ["key": "\(positions[index].key)", "position": "\(positions[index].id)", "newest": "\(last)"]
+            )
+            positions[index].id = "0-0"
         }
     }
 

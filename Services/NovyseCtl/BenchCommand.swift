@@ -9,8 +9,8 @@ import PostgresNIO
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the write path against a real database and print figures.",
-        subcommands: [SendBench.self, ProjectorBench.self, QueryBench.self]
+        abstract: "Measure the write path, the projector, the query side and the fan-out, and print figures.",
+        subcommands: [SendBench.self, ProjectorBench.self, QueryBench.self, FanoutBench.self]
     )
 }
 

@@ -7,7 +7,10 @@ struct NovyseCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "novysectl",
         abstract: "Operate a Novyse Sync deployment.",
-        subcommands: [MigrateCommand.self, UserCommand.self, TokenCommand.self, DevCommand.self, BenchCommand.self, ProjectorCommand.self]
+        subcommands: [
+            MigrateCommand.self, UserCommand.self, TokenCommand.self, DevCommand.self, BenchCommand.self, ProjectorCommand.self,
+            DemoCommand.self,
+        ]
     )
 }
 

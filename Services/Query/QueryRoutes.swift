@@ -12,6 +12,7 @@ struct QueryRoutes: Sendable {
     let store: QueryStore
     let tokens: TokenAuthority
     let configuration: QueryConfiguration
+    let metrics = QueryMetrics()
 
     func register(on router: Router<NovyseRequestContext>) {
         router.get("/user/initialize") { request, context in
@@ -33,6 +34,7 @@ struct QueryRoutes: Sendable {
                 caller: principal.userID, cursors: .empty, limit: limit, latestMessages: configuration.latestMessages
             )
         }
+        metrics.record(answer)
         return SyncResponse.initialize(answer, retryAfterMs: configuration.retryAfterMs)
     }
 
@@ -57,6 +59,7 @@ struct QueryRoutes: Sendable {
                 caller: principal.userID, cursors: body.cursors, limit: limit, latestMessages: configuration.latestMessages
             )
         }
+        metrics.record(answer)
         return SyncResponse.update(answer, retryAfterMs: configuration.retryAfterMs)
     }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// The request context of every Novyse HTTP service.
 public struct NovyseRequestContext: RequestContext {
@@ -9,9 +10,13 @@ public struct NovyseRequestContext: RequestContext {
         ?? 64 * 1024
 
     public var coreContext: CoreRequestContextStorage
+    /// The connection the request arrived on: the fan-out's long-polling GETs watch it to notice a client
+    /// that goes away while they wait.
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 
     public var maxUploadSize: Int { Self.maxBodySize }

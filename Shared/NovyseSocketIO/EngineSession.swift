@@ -24,6 +24,8 @@ final class EngineSession<Identity: Sendable>: Sendable {
         case closed(remaining: [String], closePacket: String)
         /// Another long-polling GET was already waiting.
         case duplicate
+        /// The long-polling GET's connection closed while it waited (see `abandonPoll`).
+        case abandoned
     }
 
     enum ReaderKind: Sendable { case poll, websocket }
@@ -34,7 +36,9 @@ final class EngineSession<Identity: Sendable>: Sendable {
         var closed = false
         var closePacket = "1"
         var queue: [String] = []
-        var waiter: (kind: ReaderKind, maxBytes: Int, continuation: CheckedContinuation<Delivery, Never>)?
+        var waiter: (kind: ReaderKind, maxBytes: Int, pollID: UInt64, continuation: CheckedContinuation<Delivery, Never>)?
+        /// A poll whose connection closed before it started waiting.
+        var abandonedPoll: UInt64?
         var nextPingAt: ContinuousClock.Instant
         var pongDeadline: ContinuousClock.Instant?
         var connectDeadline: ContinuousClock.Instant?
@@ -71,14 +75,19 @@ final class EngineSession<Identity: Sendable>: Sendable {
         return result
     }
 
-    /// Waits until there is something to send. A long-polling GET takes at most `maxBytes` of packets.
-    func nextDelivery(as kind: ReaderKind, maxBytes: Int) async -> Delivery {
+    /// Waits until there is something to send. A long-polling GET takes at most `maxBytes` of packets;
+    /// `pollID` names it for `abandonPoll`.
+    func nextDelivery(as kind: ReaderKind, maxBytes: Int, pollID: UInt64 = 0) async -> Delivery {
         await withCheckedContinuation { (continuation: CheckedContinuation<Delivery, Never>) in
             let immediate: Delivery? = state.withLockedValue { state in
                 if kind == .poll, state.waiter?.kind == .poll { return .duplicate }
+                if kind == .poll, pollID != 0, state.abandonedPoll == pollID {
+                    state.abandonedPoll = nil
+                    return .abandoned
+                }
                 if state.closed { return .closed(remaining: drain(&state, maxBytes: .max), closePacket: state.closePacket) }
                 if !state.queue.isEmpty { return .packets(drain(&state, maxBytes: maxBytes)) }
-                state.waiter = (kind, maxBytes, continuation)
+                state.waiter = (kind, maxBytes, pollID, continuation)
                 return nil
             }
             if let immediate { continuation.resume(returning: immediate) }
@@ -101,6 +110,21 @@ final class EngineSession<Identity: Sendable>: Sendable {
         let batch = Array(state.queue.prefix(count))
         state.queue.removeFirst(count)
         return batch
+    }
+
+    /// The connection of poll `pollID` closed: if it is waiting it ends with `.abandoned` before any packet
+    /// is taken from the queue (they stay for nobody: the caller closes the session); if it has not started
+    /// waiting yet it will end so at once. A poll that already took its packets is not affected.
+    func abandonPoll(_ pollID: UInt64) {
+        let waiter: CheckedContinuation<Delivery, Never>? = state.withLockedValue { state in
+            guard let waiter = state.waiter, waiter.kind == .poll, waiter.pollID == pollID else {
+                state.abandonedPoll = pollID
+                return nil
+            }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        waiter?.resume(returning: .abandoned)
     }
 
     /// Ends a pending long-polling GET with a NOOP, so a client that upgrades can pause polling.

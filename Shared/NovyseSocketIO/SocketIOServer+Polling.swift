@@ -10,14 +10,17 @@ extension SocketIOServer {
     /// declined (bad parameters, unknown session) also end here and get the protocol's error.
     public func registerRoutes<Context: RequestContext>(on router: Router<Context>) {
         let path = RouterPath(configuration.trimmedPath)
-        router.on(path, method: .get) { [self] request, _ in await handleGet(request) }
+        router.on(path, method: .get) { [self] request, context in
+            await handleGet(request, connection: (context as? any SocketIOConnectionContext)?.channel)
+        }
         router.on(path, method: .post) { [self] request, _ in await handlePost(request) }
         for method in [HTTPRequest.Method.put, .delete, .patch] {
             router.on(path, method: method) { _, _ in EngineIOError.badHandshakeMethod.response }
         }
     }
 
-    func handleGet(_ request: Request) async -> Response {
+    /// `connection`, when the context provides it, is watched while the GET waits (`SocketIOConnectionContext`).
+    func handleGet(_ request: Request, connection: (any Channel)? = nil) async -> Response {
         let query = Self.query(request.uri.query)
         if let error = Self.validate(query) { return error.response }
         guard let sid = query["sid"] else {
@@ -32,7 +35,7 @@ extension SocketIOServer {
         guard query["transport"] == "polling", session.state.withLockedValue({ $0.transport == .polling }) else {
             return EngineIOError.badRequest.response
         }
-        switch await session.nextDelivery(as: .poll, maxBytes: configuration.maxPayload) {
+        switch await waitForPoll(session, connection: connection) {
         case .packets(let packets):
             return Self.payloadResponse(packets)
         case .closed(let remaining, let closePacket):
@@ -42,7 +45,22 @@ extension SocketIOServer {
             // close packet and this one an error.
             closeSession(session, reason: .duplicatePoll)
             return EngineIOError.badRequest.response
+        case .abandoned:
+            // The client went away mid-poll: end the session now, as the reference server does, so nothing
+            // more is written into the dead connection and the device counts as offline at once.
+            closeSession(session, reason: .transportClose)
+            return EngineIOError.badRequest.response
         }
+    }
+
+    /// Waits for the session's next packets, ending early with `.abandoned` if `connection` closes.
+    private func waitForPoll(_ session: Session, connection: (any Channel)?) async -> Session.Delivery {
+        guard let connection else { return await session.nextDelivery(as: .poll, maxBytes: configuration.maxPayload) }
+        let pollID = UInt64.random(in: 1...UInt64.max)
+        let observer = await PollConnectionObserver.attach(to: connection) { [session] in session.abandonPoll(pollID) }
+        let delivery = await session.nextDelivery(as: .poll, maxBytes: configuration.maxPayload, pollID: pollID)
+        observer?.detach(from: connection)
+        return delivery
     }
 
     func handlePost(_ request: Request) async -> Response {

@@ -119,7 +119,7 @@ extension SocketIOServer {
                 for packet in remaining { try? await outbound.write(.text(packet)) }
                 try? await outbound.close(.normalClosure, reason: nil)
                 return
-            case .duplicate:
+            case .duplicate, .abandoned:
                 return
             }
         }

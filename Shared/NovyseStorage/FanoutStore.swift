@@ -68,7 +68,7 @@ public struct FanoutStore: Sendable {
     public func newChatPayload(chat: UUID, messageLimit: Int) async throws -> String? {
         let rows = try await client.query(
             """
-            WITH c AS (SELECT uuid, type, name FROM novyse.chats WHERE uuid = \(chat)),
+            WITH c AS (SELECT uuid, type, name, created_at FROM novyse.chats WHERE uuid = \(chat)),
             pos AS (
                 SELECT COALESCE((SELECT position FROM snapshot.positions WHERE kind = 1 AND key = \(chat)), 0) AS events,
                        COALESCE((SELECT position FROM snapshot.positions WHERE kind = 2 AND key = \(chat)), 0) AS messages
@@ -82,7 +82,7 @@ public struct FanoutStore: Sendable {
             )
             SELECT jsonb_build_object(
                 'chat', jsonb_build_object(
-                    'uuid', c.uuid, 'type', c.type, 'name', c.name,
+                    'uuid', c.uuid, 'type', c.type, 'name', c.name, 'createdAt', novyse.iso_time(c.created_at),
                     'members', COALESCE((SELECT jsonb_agg(jsonb_build_object('userUUID', user_uuid, 'role', role,
                         'joinedAt', novyse.iso_time(joined_at)) ORDER BY user_uuid) FROM mem), '[]'::jsonb),
                     'pinnedMessages', COALESCE((SELECT jsonb_agg(m.id ORDER BY m.id) FROM snapshot.messages m

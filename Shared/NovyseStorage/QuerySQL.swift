@@ -16,14 +16,28 @@ enum QuerySQL {
         )
         """
 
-    /// A message in its projected state; alias `x` = `snapshot.messages`.
+    /// A timestamp as `api.md` writes it (`2026-11-24T10:00:00.000Z`), the same text as `novyse.iso_time`
+    /// but inline: Postgres does not inline that function, and calling it costs more than the rest of a
+    /// message's JSON (measured: 23 ms against 1.5 ms for 3 000 messages).
+    static func time(_ column: String) -> String {
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    }
+
+    /// A message in its projected state; alias `x` = `snapshot.messages`, joined with `messageReactions`.
     static let message = """
         json_build_object('id', x.id, 'prevID', x.prev_id, 'chatUUID', x.chat_uuid, 'senderUUID', x.sender_uuid,
-            'content', x.content, 'createdAt', novyse.iso_time(x.created_at), 'editedAt', novyse.iso_time(x.edited_at),
-            'deleted', x.deleted, 'pinned', x.pinned,
-            'reactions', COALESCE((SELECT json_agg(json_build_object('userUUID', r.user_uuid, 'reaction', r.reaction)
-                                             ORDER BY r.user_uuid, r.reaction)
-                                   FROM snapshot.reactions r WHERE r.message_id = x.id), '[]'::json))
+            'content', x.content, 'createdAt', \(time("x.created_at")), 'editedAt', \(time("x.edited_at")),
+            'deleted', x.deleted, 'pinned', x.pinned, 'reactions', COALESCE(rx.reactions, '[]'::json))
+        """
+
+    /// The FROM-clause companion of `message`: its reactions as alias `rx`. A lateral join rather than a
+    /// subquery in the select list, which Postgres runs six times faster per row.
+    static let messageReactions = """
+        LEFT JOIN LATERAL (
+            SELECT json_agg(json_build_object('userUUID', r.user_uuid, 'reaction', r.reaction) ORDER BY r.user_uuid, r.reaction)
+                AS reactions
+            FROM snapshot.reactions r WHERE r.message_id = x.id
+        ) rx ON true
         """
 
     /// The profile fields of alias `u` = `snapshot.users`, as `key, value` pairs for `json_build_object`.
@@ -39,9 +53,9 @@ enum QuerySQL {
     /// A chat with its members, pinned messages and both cursors; aliases `c` = `snapshot.chats`, `p1`/`p2` =
     /// its event and message positions; `caller.latest` is how many messages come with it.
     static let chat = """
-        json_build_object('uuid', c.uuid, 'type', c.type, 'name', c.name, 'createdAt', novyse.iso_time(c.created_at),
+        json_build_object('uuid', c.uuid, 'type', c.type, 'name', c.name, 'createdAt', \(time("c.created_at")),
             'members', COALESCE((SELECT json_agg(json_build_object('userUUID', mb.user_uuid, 'role', mb.role,
-                                                                  'joinedAt', novyse.iso_time(mb.joined_at)) ORDER BY mb.user_uuid)
+                                                                  'joinedAt', \(time("mb.joined_at"))) ORDER BY mb.user_uuid)
                                  FROM snapshot.members mb WHERE mb.chat_uuid = c.uuid), '[]'::json),
             'pinnedMessages', COALESCE((SELECT json_agg(px.id ORDER BY px.id) FROM snapshot.messages px
                                         WHERE px.chat_uuid = c.uuid AND px.pinned), '[]'::json),
@@ -59,7 +73,7 @@ enum QuerySQL {
             'pinnedChats', COALESCE((SELECT json_agg(json_build_object('chatUUID', pc.chat_uuid, 'position', pc.position)
                                                      ORDER BY pc.position, pc.chat_uuid)
                                      FROM snapshot.pinned_chats pc WHERE pc.user_uuid = u.uuid), '[]'::json),
-            'mutedChats', COALESCE((SELECT json_agg(json_build_object('chatUUID', mc.chat_uuid, 'until', novyse.iso_time(mc.until))
+            'mutedChats', COALESCE((SELECT json_agg(json_build_object('chatUUID', mc.chat_uuid, 'until', \(time("mc.until")))
                                                     ORDER BY mc.chat_uuid)
                                     FROM snapshot.muted_chats mc WHERE mc.user_uuid = u.uuid), '[]'::json),
             'folders', COALESCE((SELECT json_agg(json_build_object('folderID', f.folder_id, 'name', f.name,

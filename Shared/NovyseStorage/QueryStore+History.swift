@@ -19,6 +19,7 @@ extension QueryStore {
             SELECT access.known, access.member, page.json
             FROM access LEFT JOIN LATERAL (
                 SELECT x.id, \(unescaped: QuerySQL.message)::text AS json FROM snapshot.messages x
+                \(unescaped: QuerySQL.messageReactions)
                 WHERE access.member AND x.chat_uuid = \(chat) AND x.id < \(before ?? Int64.max)
                 ORDER BY x.id DESC LIMIT \(limit + 1)
             ) page ON true

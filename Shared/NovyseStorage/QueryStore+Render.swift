@@ -22,6 +22,7 @@ extension QueryStore.Scope {
                 SELECT * FROM snapshot.messages m WHERE m.chat_uuid = chosen.chat
                 ORDER BY m.id DESC LIMIT (SELECT latest FROM caller)
             ) x
+            \(unescaped: QuerySQL.messageReactions)
             UNION ALL
             SELECT 3, n.ord, 0, \(unescaped: QuerySQL.user)::text
             FROM unnest(\(plan.newUsers)::uuid[]) WITH ORDINALITY AS n(uuid, ord)
@@ -100,7 +101,8 @@ extension QueryStore.Scope {
             )
             SELECT p.tag, CASE p.tag
                 WHEN 1 THEN (SELECT novyse.chat_event_json(e)::text FROM novyse.chat_events e WHERE e.id = p.id)
-                WHEN 2 THEN (SELECT \(unescaped: QuerySQL.message)::text FROM snapshot.messages x WHERE x.id = p.id)
+                WHEN 2 THEN (SELECT \(unescaped: QuerySQL.message)::text FROM snapshot.messages x
+                            \(unescaped: QuerySQL.messageReactions) WHERE x.id = p.id)
                 WHEN 3 THEN (SELECT novyse.profile_event_json(e)::text FROM novyse.profile_events e WHERE e.id = p.id)
                 ELSE (SELECT novyse.local_event_json(e)::text FROM novyse.local_events e WHERE e.id = p.id)
             END

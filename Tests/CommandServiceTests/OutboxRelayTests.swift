@@ -310,7 +310,9 @@ extension OutboxRelayTests {
                 tasks.cancelAll()
                 return ContinuousClock.now - start
             }
-            #expect(elapsed < .seconds(2), "stopped after \(elapsed)")
+            // Below the final drain timeout (5 s): shutdown does not wait it out while Redis is down. Not
+            // tighter: the whole suite runs in parallel on 2 cores.
+            #expect(elapsed < .milliseconds(4500), "stopped after \(elapsed)")
             #expect(try await fixture.store.pendingCount() == 1, "the user's creation waits for the next relay")
         }
     }

@@ -9,14 +9,15 @@ struct FanoutFixture: Sendable {
     let harness: CommandHarness
     let fanouts: [RunningService]
 
-    static func start(processes: Int = 1) async throws -> FanoutFixture {
+    /// `environment` is added to every fan-out process's (wake-up settings, short intervals).
+    static func start(processes: Int = 1, environment: [String: String] = [:]) async throws -> FanoutFixture {
         let harness = try await CommandHarness.start()
         var fanouts: [RunningService] = []
         do {
             for _ in 0..<processes {
                 let fanout = try await RunningService.start(
                     "novyse-fanout", portKey: "NOVYSE_FANOUT_PORT", databaseURL: harness.database.url,
-                    redisURL: harness.redis.url
+                    redisURL: harness.redis.url, environment: environment
                 )
                 fanouts.append(fanout)
                 // The reader takes its start positions right after start-up; items before that are not pushed.

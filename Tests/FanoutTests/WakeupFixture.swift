@@ -121,8 +121,15 @@ final class WakeupFixture: Sendable {
 
     /// True once every entry of the stream was delivered to the group and acknowledged.
     func drained() async throws -> Bool {
-        guard try await pending() == 0 else { return false }
-        guard case .array(let groups) = try await redis.send(["XINFO", "GROUPS", "novyse:wakeups"]) else { return false }
+        try await Self.drained(redis: redis)
+    }
+
+    /// The same for any Redis client (the end-to-end tests read the stream a real fan-out process sends from).
+    static func drained(redis: RedisClient, stream: String = "novyse:wakeups", group: String = "wakeup") async throws -> Bool {
+        let pending: Int
+        do { pending = try await redis.xpending(stream, group: group).count } catch RedisError.server(kind: "NOGROUP", _) { return false }
+        guard pending == 0 else { return false }
+        guard case .array(let groups) = try await redis.send(["XINFO", "GROUPS", stream]) else { return false }
         for case .array(let fields) in groups {
             var info: [String: RedisValue] = [:]
             var index = 0

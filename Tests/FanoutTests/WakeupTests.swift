@@ -45,13 +45,15 @@ struct WakeupTests {
             let device = try await fixture.makeDevice(token: "token-trailing")
             // Long enough that the leading send and the five enqueues below fall inside it even when the
             // machine is loaded (the whole suite runs in parallel on 2 cores).
-            let window = Duration.seconds(4)
+            let window = Duration.seconds(10)
             let queue = try fixture.queue(window: window)
             fixture.startSender(try fixture.configuration(window: window))
             let first = ContinuousClock.now
             try await queue.enqueue([device])
             try await FCMWait.until("the leading wake-up", state: { await fixture.describe() }) { fixture.sends.count == 1 }
             for _ in 0..<5 { try await queue.enqueue([device]) }  // after the device was woken, in the same window
+            #expect(try await fixture.redis.send(["ZCARD", "novyse:wakeups:trailing"]) == .integer(1),
+                    "the five events inside the window are coalesced into one trailing wake-up")
             try await FCMWait.until("the trailing wake-up", state: { await fixture.describe() }) {
                 try await fixture.drained() && fixture.sends.count == 2
             }

@@ -84,9 +84,14 @@ extension Mirror {
         }
         if id <= chat.eventID { violations.append("chat event \(id) at or behind cursor \(chat.eventID) (duplicate or reordered)") }
         let privileged = chat.members[me]?["role"]?.string.map { $0 != "MEMBER" } ?? false
-        if (privileged || type != "MESSAGE_EDITED") && event["prevID"]?.int64 != chat.eventID {
-            // Only plain members' MESSAGE_EDITED are compacted; everything else must chain (I2).
-            violations.append("chat event \(id) (\(type)) prevID \(String(describing: event["prevID"])) != cursor \(chat.eventID)")
+        let prevID = event["prevID"]?.int64 ?? -1
+        if privileged && prevID != chat.eventID {
+            // Authors and admins get every event: each must follow the cursor exactly (I2).
+            violations.append("chat event \(id) (\(type)) prevID \(prevID) != cursor \(chat.eventID)")
+        } else if !privileged && (prevID < chat.eventID || prevID >= id) {
+            // A plain member's range may omit compacted edits, so an event may follow one it never got,
+            // but never one before its cursor.
+            violations.append("chat event \(id) (\(type)) prevID \(prevID) behind cursor \(chat.eventID)")
         }
         let payload = event["payload"]?.object ?? [:]
         let messageID = payload["messageID"]?.int64

@@ -94,6 +94,41 @@ import Testing
         }
     }
 
+    @Test func aPollWhoseConnectionDropsEndsTheSessionAtOnce() async throws {
+        try await SocketIOTestServer.with { server in
+            let client = PollingClient(port: server.port)
+            let (sid, socketID) = try await client.connect(token: "user:dana")
+            // A raw connection, so the test can close it while the GET waits (as a killed app would).
+            let fd = try #require(Network.connectLoopback(port: server.port))
+            let request = "GET \(client.url(sid: sid)) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            #expect(request.utf8.withContiguousStorageIfAvailable { write(fd, $0.baseAddress, $0.count) } == request.utf8.count)
+            try await SocketIOTestServer.waitUntil("the GET to wait") { server.server.pendingPollCount(sid: sid) == 1 }
+            close(fd)
+            // Well before any heartbeat (25 s by default): the close alone ends the session.
+            try await SocketIOTestServer.waitUntil("the session to end", timeout: .seconds(5)) {
+                server.handler.entries.contains("disconnected dana transport close")
+            }
+            #expect(!server.server.emit(toSocket: socketID, event: "late", data: nil))
+            #expect(try await client.get(client.url(sid: sid)).status == 400)
+        }
+    }
+
+    @Test func aPollThatIsAnsweredLeavesItsConnectionUsable() async throws {
+        try await SocketIOTestServer.with { server in
+            let client = PollingClient(port: server.port)
+            let (sid, socketID) = try await client.connect(token: "user:erin")
+            // URLSession keeps the connection alive between requests: the observer of each poll is removed
+            // after it, and the next poll on the same connection still works.
+            for round in 0..<3 {
+                async let pending = client.get(client.url(sid: sid))
+                try await SocketIOTestServer.waitUntil("poll \(round) to wait") { server.server.pendingPollCount(sid: sid) == 1 }
+                #expect(server.server.emit(toSocket: socketID, event: "round", data: .number(Double(round))))
+                #expect(try await pending.body == #"42["round",\#(round)]"#)
+            }
+            #expect(!server.handler.entries.contains { $0.hasPrefix("disconnected erin") })
+        }
+    }
+
     @Test func silentClientsTimeOutAndAnsweringOnesStay() async throws {
         try await SocketIOTestServer.with(SocketIOTestServer.fastHeartbeat) { server in
             let client = PollingClient(port: server.port)

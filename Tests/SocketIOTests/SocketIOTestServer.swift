@@ -50,7 +50,9 @@ struct SocketIOTestServer: Sendable {
     let server: SocketIOServer<RecordingHandler>
     let handler: RecordingHandler
 
-    static let fastHeartbeat = SocketIOConfiguration(pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200))
+    /// Short enough for a test, long enough that a loaded 2-core machine (the whole suite runs in parallel)
+    /// still answers a ping in time.
+    static let fastHeartbeat = SocketIOConfiguration(pingInterval: .milliseconds(500), pingTimeout: .milliseconds(2000))
 
     static func with(
         _ configuration: SocketIOConfiguration = .init(),
@@ -60,7 +62,7 @@ struct SocketIOTestServer: Sendable {
         logger.logLevel = .critical  // cancelling the server at the end logs errors
         let handler = RecordingHandler()
         let server = SocketIOServer(configuration: configuration, handler: handler, logger: logger)
-        let router = Router()
+        let router = Router(context: ConnectionTestContext.self)
         server.registerRoutes(on: router)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let application = Application(

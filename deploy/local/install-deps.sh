@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages Novyse Sync needs on Debian/Ubuntu: PostgreSQL server binaries, redis-server,
-# the hiredis headers and library. Does nothing for packages already present. Needs root or sudo.
+# the hiredis and SQLite headers and libraries. Does nothing for packages already present. Needs root or sudo.
 set -euo pipefail
 
 need=()
@@ -8,6 +8,8 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || tr
 [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -f /usr/include/hiredis/hiredis.h ] || need+=(libhiredis-dev)
+# GRDB (the client library's SQLite mirror, used by novysectl demo and the client tests) links the system SQLite.
+[ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 
 # The Socket.IO interop tests (Tests/SocketIOTests) drive the official python-socketio client.
@@ -18,7 +20,7 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import socketio, websocke
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "install-deps: PostgreSQL, Redis and hiredis are present"
+  echo "install-deps: PostgreSQL, Redis, hiredis and SQLite are present"
   exit 0
 fi
 

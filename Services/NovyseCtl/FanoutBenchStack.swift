@@ -1,0 +1,128 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import NovyseCore
+import NovyseDevServers
+import NovyseService
+
+/// The two services `bench fanout` measures, started by the benchmark itself from the binaries next to
+/// `novysectl` on the given Postgres and Redis, on free loopback ports, with a private JWT secret, admin
+/// token and Redis key prefix (so a development stack on the same Redis is not disturbed). Starting them
+/// here gives the fan-out's PID for its memory figures and needs nothing running beforehand.
+struct FanoutBenchStack: Sendable {
+    let command: ManagedProcess
+    let fanout: ManagedProcess
+    let commandPort: Int
+    let fanoutPort: Int
+    let adminToken: String
+    let tokens: TokenAuthority
+
+    static func start(databaseURL: String, redisURL: String) async throws -> FanoutBenchStack {
+        let secret = "bench-" + UUID().uuidString + UUID().uuidString
+        let adminToken = "bench-admin-" + UUID().uuidString
+        let commandPort = try Network.freePort()
+        let fanoutPort = try Network.freePort()
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = databaseURL
+        environment["REDIS_URL"] = redisURL
+        environment["NOVYSE_HOST"] = "127.0.0.1"
+        environment["NOVYSE_COMMAND_PORT"] = "\(commandPort)"
+        environment["NOVYSE_FANOUT_PORT"] = "\(fanoutPort)"
+        environment["NOVYSE_JWT_SECRET"] = secret
+        environment["NOVYSE_ADMIN_TOKEN"] = adminToken
+        environment["NOVYSE_REDIS_PREFIX"] = "novyse-bench-\(UInt32.random(in: 0...UInt32.max))"
+        environment["LOG_LEVEL"] = environment["LOG_LEVEL"] ?? "warning"
+        let command = ManagedProcess(
+            name: "novyse-command", executable: sibling("novyse-command"), environment: environment, output: .captured
+        )
+        let fanout = ManagedProcess(
+            name: "novyse-fanout", executable: sibling("novyse-fanout"), environment: environment, output: .captured
+        )
+        try command.start()
+        try fanout.start()
+        let stack = FanoutBenchStack(
+            command: command, fanout: fanout, commandPort: commandPort, fanoutPort: fanoutPort, adminToken: adminToken,
+            tokens: try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: secret))
+        )
+        do {
+            for (process, port) in [(command, commandPort), (fanout, fanoutPort)] {
+                try await Network.waitUntil("\(process.name) ready on port \(port)", timeout: .seconds(90)) {
+                    guard process.isRunning else { return true }  // exited: reported below
+                    return await HTTPProbe.request(port: port, path: "/health/ready", timeout: .seconds(2))?.status == 200
+                }
+                guard process.isRunning else {
+                    throw DevServerError.notReady("\(process.name) exited: \(process.capturedOutput.suffix(2000))")
+                }
+            }
+        } catch {
+            await stack.stop()
+            throw error
+        }
+        return stack
+    }
+
+    func stop() async {
+        await fanout.stop()
+        await command.stop()
+    }
+
+    /// A user created through the admin API, with a token for `device`.
+    func user(_ handle: String, device: String = "bench") async throws -> (id: UUID, token: String) {
+        let answer = try await call(
+            "POST", "/admin/users", headers: ["X-Admin-Token": adminToken], body: #"{"handle":"\#(handle)","name":"Bench"}"#
+        )
+        guard let data = answer["data"] as? [String: Any], let text = data["uuid"] as? String, let id = UUID(uuidString: text) else {
+            throw DevServerError.notReady("user creation answered \(answer)")
+        }
+        return (id, try await tokens.issue(userID: id, deviceID: device))
+    }
+
+    /// Creates a group chat of `owner` with `members`.
+    func chat(owner: String, members: [UUID]) async throws -> UUID {
+        let body = String(decoding: try JSONEncoder().encode(CreateChatRequest(type: .group, memberUUIDs: members, name: "bench")), as: UTF8.self)
+        let answer = try await call("POST", "/chat/create", headers: ["Authorization": "Bearer \(owner)"], body: body)
+        guard let data = answer["data"] as? [String: Any], let text = data["chatUUID"] as? String, let id = UUID(uuidString: text) else {
+            throw DevServerError.notReady("chat creation answered \(answer)")
+        }
+        return id
+    }
+
+    /// Sends a message through URLSession, whose I/O runs on its own threads: a blocking client on the
+    /// cooperative pool would delay the benchmark's own sockets and inflate the latency it measures.
+    func send(_ content: String, chat: UUID, token: String) async throws -> Int {
+        let body = try JSONEncoder().encode(SendMessageRequest(chatUUID: chat, content: content, clientMessageID: UUID()))
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(commandPort)/message")!, timeoutInterval: 30)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        if status != 200 { print("send answered \(status): \(String(decoding: data.prefix(300), as: UTF8.self))") }
+        return status
+    }
+
+    /// The fan-out process's resident memory, from `/proc/<pid>/status` (`VmRSS`), in bytes.
+    var fanoutResidentBytes: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(fanout.pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return 0 }
+        return kilobytes * 1024
+    }
+
+    private func call(_ method: String, _ path: String, headers: [String: String], body: String) async throws -> [String: Any] {
+        var headers = headers
+        headers["Content-Type"] = "application/json"
+        guard let response = await HTTPProbe.request(
+            port: commandPort, method: method, path: path, headers: headers, body: body, timeout: .seconds(20)
+        ) else { throw DevServerError.notReady("no answer to \(method) \(path)") }
+        return (try? JSONSerialization.jsonObject(with: Data(response.body.utf8))) as? [String: Any] ?? ["status": response.status]
+    }
+
+    private static func sibling(_ name: String) -> String {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+}
