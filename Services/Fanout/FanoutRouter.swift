@@ -32,9 +32,10 @@ struct FanoutRouter: Sendable {
     let metrics: FanoutMetrics
     let logger: Logger
 
-    /// Routes one entry; `position` (`<stream key>/<entry ID>`) names it for the wake-up claim. Errors are
+    /// Routes one entry. Its wake-ups are claimed under the item's identity (stream and item ID, unique in
+    /// Postgres), not its Redis entry ID, which restarts after Redis loses its data. Errors are
     /// logged, not thrown: a missed push is healed by the client's update cycle (I2), so the reader goes on.
-    func route(_ entry: PipelineEntry, position: String) async {
+    func route(_ entry: PipelineEntry) async {
         let started = ContinuousClock.now
         metrics.items.increment()
         do {
@@ -48,7 +49,7 @@ struct FanoutRouter: Sendable {
                 recipients.formUnion(delivery.users)
             }
             if wakeups.configuration.enabled, !recipients.isEmpty {
-                try await wake(Array(recipients), position: position)
+                try await wake(Array(recipients), item: "\(entry.stream)/\(entry.id)")
             }
         } catch {
             logger.warning(
@@ -100,7 +101,7 @@ struct FanoutRouter: Sendable {
     }
 
     /// Queues wake-ups for the recipients' devices that have a push token and no live socket on any process.
-    private func wake(_ users: [UUID], position: String) async throws {
+    private func wake(_ users: [UUID], item: String) async throws {
         let devices = try await store.pushDevices(of: users).map {
             SocketRegistry.Device(userUUID: $0.userUUID, deviceID: $0.deviceID)
         }
@@ -109,7 +110,7 @@ struct FanoutRouter: Sendable {
         let offline = devices.filter { !online.contains($0) }
         guard !offline.isEmpty else { return }
         let claimed = try await redis.set(
-            "\(prefix):fanout:wakeup-claim:\(position)", "1", expiresIn: .seconds(300), onlyIfAbsent: true
+            "\(prefix):fanout:wakeup-claim:\(item)", "1", expiresIn: .seconds(300), onlyIfAbsent: true
         )
         guard claimed else { return }
         try await wakeups.enqueue(offline.map { WakeupDevice(userUUID: $0.userUUID, deviceID: $0.deviceID) })

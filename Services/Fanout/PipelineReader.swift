@@ -51,7 +51,7 @@ struct PipelineReader: Service {
                         logger.warning("malformed pipeline entry", metadata: ["key": "\(batch.key)", "id": "\(entry.id)"])
                         continue
                     }
-                    await router.route(item, position: "\(batch.key)/\(entry.id)")
+                    await router.route(item)
                 }
             }
         }

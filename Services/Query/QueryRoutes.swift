@@ -90,6 +90,10 @@ struct QueryRoutes: Sendable {
     /// A positive `limit` query parameter (lowered to the maximum by the caller), or `fallback` when absent.
     func limit(_ text: String?, fallback: Int) throws -> Int {
         guard let text else { return fallback }
+        // Absurdly large is lowered to the maximum, as in the update body; only non-numbers and < 1 are refused.
+        if !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), Int(text) == nil {
+            return configuration.maxLimit
+        }
         guard let value = Int(text), value >= 1 else {
             throw APIError.badRequest("INVALID_FIELD", "limit must be a positive integer")
         }

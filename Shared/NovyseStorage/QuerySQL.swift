@@ -16,6 +16,17 @@ enum QuerySQL {
         )
         """
 
+    /// Chats the caller has joined in the write model that the projection does not show yet (a join or a
+    /// creation committed a moment ago, or a rejoin whose leave alone is projected): not served yet, never
+    /// reported removed, and the answer says to ask again (`retryAfterMs`). Needs `caller` and `mine`.
+    static let pendingChats = """
+        pending AS (
+            SELECT w.chat_uuid FROM caller
+            JOIN novyse.memberships w ON w.user_uuid = caller.me AND w.left_at IS NULL
+            WHERE NOT EXISTS (SELECT 1 FROM mine WHERE mine.chat_uuid = w.chat_uuid)
+        )
+        """
+
     /// A timestamp as `api.md` writes it (`2026-11-24T10:00:00.000Z`), the same text as `novyse.iso_time`
     /// but inline: Postgres does not inline that function, and calling it costs more than the rest of a
     /// message's JSON (measured: 23 ms against 1.5 ms for 3 000 messages).

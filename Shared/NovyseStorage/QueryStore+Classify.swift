@@ -35,17 +35,20 @@ extension QueryStore.Scope {
                 SELECT * FROM unnest(\(sent.map(\.chatUUID))::uuid[], \(sent.map(\.eventID))::bigint[],
                                      \(sent.map(\.messageID))::bigint[]) AS s(chat_uuid, event_id, message_id)
             ),
+            \(unescaped: QuerySQL.pendingChats),
+            held AS (SELECT chat_uuid, role, false AS pending FROM mine UNION ALL SELECT chat_uuid, NULL, true FROM pending),
             c AS (
-                SELECT COALESCE(mine.chat_uuid, sent.chat_uuid) AS chat, mine.role, mine.chat_uuid IS NOT NULL AS member,
-                       (mine.chat_uuid IS NOT NULL AND sent.chat_uuid IS NOT NULL
+                SELECT COALESCE(held.chat_uuid, sent.chat_uuid) AS chat, held.role,
+                       held.chat_uuid IS NOT NULL AND NOT held.pending AS member, COALESCE(held.pending, false) AS pending,
+                       (held.chat_uuid IS NOT NULL AND NOT held.pending AND sent.chat_uuid IS NOT NULL
                         AND (sent.event_id = 0 OR EXISTS (SELECT 1 FROM novyse.chat_events e
                                                           WHERE e.id = sent.event_id AND e.chat_uuid = sent.chat_uuid))
                         AND (sent.message_id = 0 OR EXISTS (SELECT 1 FROM novyse.messages x
                                                             WHERE x.id = sent.message_id AND x.chat_uuid = sent.chat_uuid))
                        ) AS valid
-                FROM mine FULL JOIN sent ON sent.chat_uuid = mine.chat_uuid
+                FROM held FULL JOIN sent ON sent.chat_uuid = held.chat_uuid
             )
-            SELECT c.chat, c.role, c.member, c.valid, COALESCE(p1.position, 0), COALESCE(p2.position, 0),
+            SELECT c.chat, c.role, c.member, c.pending, c.valid, COALESCE(p1.position, 0), COALESCE(p2.position, 0),
                    c.member AND (COALESCE(h1.head, 0) > COALESCE(p1.position, 0) OR COALESCE(h2.head, 0) > COALESCE(p2.position, 0)),
                    CASE WHEN c.member AND NOT c.valid THEN (
                        SELECT count(*)::int FROM (SELECT 1 FROM snapshot.messages x WHERE x.chat_uuid = c.chat
@@ -60,13 +63,13 @@ extension QueryStore.Scope {
             logger: logger
         )
         var statuses: [SyncPlan.ChatStatus] = []
-        for try await (chat, role, member, valid, events, messages, lagging, latest)
-            in rows.decode((UUID, String?, Bool, Bool, Int64, Int64, Bool, Int).self)
+        for try await (chat, role, member, pending, valid, events, messages, lagging, latest)
+            in rows.decode((UUID, String?, Bool, Bool, Bool, Int64, Int64, Bool, Int).self)
         {
             statuses.append(SyncPlan.ChatStatus(
                 chat: chat, member: member, role: role.flatMap(MemberRole.init(rawValue:)), sent: byChat[chat],
                 cursorsValid: valid, eventPosition: events, messagePosition: messages, lagging: lagging,
-                latestMessages: latest
+                latestMessages: latest, pending: pending
             ))
         }
         return statuses
@@ -78,9 +81,14 @@ extension QueryStore.Scope {
             """
             WITH caller AS (SELECT \(caller)::uuid AS me, \(latest)::int AS latest),
             \(unescaped: QuerySQL.myChats),
+            \(unescaped: QuerySQL.pendingChats),
             visible AS (
                 SELECT me AS uuid FROM caller
                 UNION SELECT m.user_uuid FROM mine JOIN snapshot.members m ON m.chat_uuid = mine.chat_uuid
+            ),
+            pending_visible AS (
+                SELECT w.user_uuid AS uuid FROM pending
+                JOIN novyse.memberships w ON w.chat_uuid = pending.chat_uuid AND w.left_at IS NULL
             ),
             sent AS (
                 SELECT * FROM unnest(\(sent.map(\.userUUID))::uuid[], \(sent.map(\.profileEventID))::bigint[])
@@ -93,7 +101,8 @@ extension QueryStore.Scope {
                                                        WHERE e.id = s.event_id AND e.user_uuid = s.user_uuid))) AS valid
                 FROM visible v FULL JOIN sent s ON s.user_uuid = v.uuid
             )
-            SELECT u.uuid, u.visible, u.valid, COALESCE(p.position, 0),
+            SELECT u.uuid, u.visible, NOT u.visible AND EXISTS (SELECT 1 FROM pending_visible pv WHERE pv.uuid = u.uuid),
+                   u.valid, COALESCE(p.position, 0),
                    u.visible AND COALESCE(h.head, 0) > COALESCE(p.position, 0),
                    u.visible AND EXISTS (SELECT 1 FROM snapshot.users su WHERE su.uuid = u.uuid)
             FROM u
@@ -103,12 +112,12 @@ extension QueryStore.Scope {
             logger: logger
         )
         var statuses: [SyncPlan.UserStatus] = []
-        for try await (user, visible, valid, position, lagging, projected)
-            in rows.decode((UUID, Bool, Bool, Int64, Bool, Bool).self)
+        for try await (user, visible, pending, valid, position, lagging, projected)
+            in rows.decode((UUID, Bool, Bool, Bool, Int64, Bool, Bool).self)
         {
             statuses.append(SyncPlan.UserStatus(
                 user: user, visible: visible, sentEventID: byUser[user], cursorValid: valid, position: position,
-                lagging: lagging, projected: projected
+                lagging: lagging, projected: projected, pending: pending
             ))
         }
         return statuses

@@ -23,11 +23,14 @@ public struct SyncPlan: Sendable, Equatable {
         public var lagging: Bool
         /// How many of its latest messages a new chat carries (bounded by the configured number).
         public var latestMessages: Int
+        /// A member in the write model whose membership the projection does not show yet.
+        public var pending: Bool
 
         public init(
             chat: UUID, member: Bool, role: MemberRole?, sent: SyncCursors.Chat?, cursorsValid: Bool,
-            eventPosition: Int64, messagePosition: Int64, lagging: Bool, latestMessages: Int
+            eventPosition: Int64, messagePosition: Int64, lagging: Bool, latestMessages: Int, pending: Bool = false
         ) {
+            self.pending = pending
             self.chat = chat
             self.member = member
             self.role = role
@@ -50,11 +53,14 @@ public struct SyncPlan: Sendable, Equatable {
         public var lagging: Bool
         /// The snapshot has the profile (a user created a moment ago may not be projected yet).
         public var projected: Bool
+        /// Not visible yet, but a member of a chat the caller joined that is not projected yet.
+        public var pending: Bool
 
         public init(
             user: UUID, visible: Bool, sentEventID: Int64?, cursorValid: Bool, position: Int64, lagging: Bool,
-            projected: Bool
+            projected: Bool, pending: Bool = false
         ) {
+            self.pending = pending
             self.user = user
             self.visible = visible
             self.sentEventID = sentEventID
@@ -130,8 +136,8 @@ public struct SyncPlan: Sendable, Equatable {
         precondition(limit > 0, "limit must be positive")
         var used = 0
         let member = chats.filter(\.member)
-        removedChats = chats.filter { !$0.member && $0.sent != nil }.map(\.chat).sorted()
-        lagging = member.contains(where: \.lagging) || local.lagging
+        removedChats = chats.filter { !$0.member && !$0.pending && $0.sent != nil }.map(\.chat).sorted()
+        lagging = member.contains(where: \.lagging) || local.lagging || chats.contains(where: \.pending)
 
         // New chats: those the caller lacks, or holds with cursors the server cannot continue from. The most
         // recently active first; a chat is never split, and the first one always goes, so every answer moves on.
@@ -159,9 +165,9 @@ public struct SyncPlan: Sendable, Equatable {
         }
 
         let visible = users.filter(\.visible)
-        removedUsers = users.filter { !$0.visible && $0.sentEventID != nil && $0.user != caller }
+        removedUsers = users.filter { !$0.visible && !$0.pending && $0.sentEventID != nil && $0.user != caller }
             .map(\.user).sorted()
-        lagging = lagging || visible.contains { $0.lagging || !$0.projected }
+        lagging = lagging || visible.contains { $0.lagging || !$0.projected } || users.contains(where: \.pending)
         let freshUsers = visible.filter { ($0.sentEventID == nil || !$0.cursorValid) && $0.projected }
             .sorted { ($0.user == caller) != ($1.user == caller) ? $0.user == caller : $0.user < $1.user }
         for user in freshUsers {

@@ -56,7 +56,7 @@ struct ClientBasicsTests {
             let alice = try await fixture.harness.user()
             let bob = try await fixture.harness.user()
             let chat = try await fixture.harness.chat(.group, by: alice, with: [bob], name: "crash")
-            let failAt = Box<ApplyStage?>(nil)
+            let failAt = Locked<ApplyStage?>(nil)
             let device = try await fixture.device(alice, name: "phone") { configuration in
                 configuration.applyFault = { stage in
                     if failAt.current == stage { throw CancellationError() }
@@ -92,7 +92,7 @@ struct ClientBasicsTests {
             let bob = try await fixture.harness.user()
             let chat = try await fixture.harness.chat(.group, by: bob, with: [alice], name: "live")
             try await fixture.waitForPipeline()
-            let drops = Box(0)
+            let drops = Locked(0)
             let device = try await fixture.device(alice, name: "phone") { configuration in
                 configuration.dropPush = { event, _ in
                     event == "message:new" && drops.withLock { count in defer { count = max(0, count - 1) }; return count > 0 }
@@ -136,7 +136,7 @@ struct ClientBasicsTests {
             let alice = try await fixture.harness.user()
             let bob = try await fixture.harness.user()
             let chat = try await fixture.harness.chat(.group, by: alice, with: [bob], name: "retry")
-            let lose = Box<Set<String>>(["POST /message", "PUT /message/reaction", "PATCH /user/profile"])
+            let lose = Locked<Set<String>>(["POST /message", "PUT /message/reaction", "PATCH /user/profile"])
             let device = try await fixture.device(alice, name: "phone") { configuration in
                 configuration.transportFault = { method, path in
                     lose.withLock { $0.remove("\(method) \(path)") } != nil ? .loseAnswer : .none

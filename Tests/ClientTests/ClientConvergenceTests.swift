@@ -50,8 +50,8 @@ struct ClientConvergenceTests {
             }
 
             // Asserted while running: every device's audit, every 100 ms.
-            let violations = Box<[String]>([])
-            let monitoring = Box(true)
+            let violations = Locked<[String]>([])
+            let monitoring = Locked(true)
             let monitor = Task {
                 var reported = [Int](repeating: 0, count: devices.count)
                 while monitoring.current {
@@ -69,7 +69,7 @@ struct ClientConvergenceTests {
             // time, and the run must still exercise everything it claims to.
             let deadline = ContinuousClock.now + workload
             let hardStop = deadline + .seconds(60)
-            let covered = Box(false)
+            let covered = Locked(false)
             let keepGoing: @Sendable () -> Bool = {
                 let now = ContinuousClock.now
                 return violations.current.isEmpty && now < hardStop && (now < deadline || !covered.current)

@@ -12,22 +12,6 @@ import TestSupport
 import Glibc
 #endif
 
-/// A value behind a lock, for the state the tests share between tasks.
-final class Box<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-
-    var current: Value { withLock { $0 } }
-}
-
 /// One test's whole stack on a private Postgres database and Redis: the real `novyse-command`,
 /// `novyse-projector`, `novyse-query` and one or more `novyse-fanout` processes, with faults to inject
 /// (SIGKILL and restart of the projector or a fan-out, `FLUSHALL`) and a way to tell when it has settled.
@@ -38,10 +22,10 @@ final class ClientFixture: Sendable {
     private let postgresRun: Task<Void, Never>
     /// The running projector and fan-outs; replaced on restart. Fan-out ports are read by the devices'
     /// `fanoutURLProvider`, so a restarted process on a new port is found on the next reconnect.
-    let projector: Box<RunningService?>
-    let fanouts: Box<[RunningService]>
+    let projector: Locked<RunningService?>
+    let fanouts: Locked<[RunningService]>
     /// Every process ever started, for diagnostics.
-    private let started = Box<[RunningService]>([])
+    private let started = Locked<[RunningService]>([])
 
     static let projectorEnvironment = [
         "NOVYSE_PROJECTOR_BATCH": "100", "NOVYSE_PROJECTOR_BLOCK_MS": "200", "NOVYSE_PROJECTOR_CLAIM_INTERVAL_MS": "300",
@@ -54,8 +38,8 @@ final class ClientFixture: Sendable {
         self.query = query
         self.postgres = postgres
         self.postgresRun = Task { await postgres.run() }
-        self.projector = Box(nil)
-        self.fanouts = Box([])
+        self.projector = Locked(nil)
+        self.fanouts = Locked([])
     }
 
     /// Starts everything: command, query, a projector and `fanouts` fan-out processes.

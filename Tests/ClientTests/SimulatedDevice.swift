@@ -3,26 +3,10 @@ import NovyseClient
 import NovyseCore
 import TestSupport
 
-/// A deterministic generator (SplitMix64), so a seed replays the random choices.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Seed and size knobs of the randomized tests.
 enum ClientTestKnobs {
     /// `NOVYSE_TEST_SEED` replays a run; otherwise a fresh seed, printed by the test.
-    static func seed() -> UInt64 {
-        if let text = ProcessInfo.processInfo.environment["NOVYSE_TEST_SEED"], let seed = UInt64(text) { return seed }
-        return UInt64.random(in: 1...UInt64(UInt32.max))
-    }
+    static func seed() -> UInt64 { SplitMix64.seedFromEnvironment() }
 
     /// `NOVYSE_CLIENT_TEST_SCALE` makes the convergence run bigger (1 by default).
     static var scale: Int {
@@ -33,13 +17,13 @@ enum ClientTestKnobs {
 /// Network conditions every device's hooks consult: while `active`, some requests never leave, some
 /// answers are lost after the server handled them, and some pushed events never arrive.
 final class NetworkChaos: Sendable {
-    private let state: Box<(active: Bool, rng: SplitMix64, lost: Int, unsent: Int, droppedPushes: Int)>
+    private let state: Locked<(active: Bool, rng: SplitMix64, lost: Int, unsent: Int, droppedPushes: Int)>
     let loseRate: Double
     let unsentRate: Double
     let pushDropRate: Double
 
     init(seed: UInt64, loseRate: Double = 0.08, unsentRate: Double = 0.03, pushDropRate: Double = 0.02) {
-        state = Box((true, SplitMix64(seed: seed), 0, 0, 0))
+        state = Locked((true, SplitMix64(seed: seed), 0, 0, 0))
         self.loseRate = loseRate
         self.unsentRate = unsentRate
         self.pushDropRate = pushDropRate
@@ -80,7 +64,7 @@ final class SimulatedDevice: Sendable {
     let name: String
     let client: NovyseClient
     /// False while the device is "offline for a long stretch": no socket, no requests.
-    let online = Box(true)
+    let online = Locked(true)
 
     init(user: TestUser, name: String, client: NovyseClient) {
         self.user = user

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NovyseFCM
 import Testing
+import TestSupport
 
 /// The FCM HTTP v1 client against the local fake of Google's token endpoint and FCM.
 @Suite("FCMClient", .timeLimit(.minutes(2)))

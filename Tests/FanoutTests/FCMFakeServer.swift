@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NovyseFCM
 import ServiceLifecycle
+import TestSupport
 
 /// A local stand-in for Google's OAuth2 token endpoint and the FCM HTTP v1 API, on 127.0.0.1 and a port
 /// the kernel picks. The token endpoint verifies the RS256 assertion with the service account's public key
@@ -13,14 +14,14 @@ import ServiceLifecycle
 /// records every request and answers from the script.
 final class FCMFakeServer: Sendable {
     let port: Int
-    let state: FCMTestLock<FCMFakeState>
+    let state: Locked<FCMFakeState>
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var tokenURI: String { "\(baseURL)/token" }
 
-    private init(port: Int, state: FCMTestLock<FCMFakeState>, group: ServiceGroup, running: Task<Void, any Error>) {
+    private init(port: Int, state: Locked<FCMFakeState>, group: ServiceGroup, running: Task<Void, any Error>) {
         self.port = port
         self.state = state
         self.group = group
@@ -28,12 +29,12 @@ final class FCMFakeServer: Sendable {
     }
 
     static func start(account: FCMTestAccount = .shared) async throws -> FCMFakeServer {
-        let state = FCMTestLock(FCMFakeState())
+        let state = Locked(FCMFakeState())
         let keys = JWTKeyCollection()
         await keys.add(rsa: account.publicKey, digestAlgorithm: .sha256, kid: JWKIdentifier(string: FCMTestAccount.keyID))
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let router = Router()
-        let tokenURIBox = FCMTestLock<String>("")
+        let tokenURIBox = Locked<String>("")
         router.post("/token") { request, _ -> Response in
             let form = Self.form(String(buffer: try await request.body.collect(upTo: 1 << 20)))
             let refusal = await Self.check(form: form, keys: keys, account: account, tokenURI: tokenURIBox.current)

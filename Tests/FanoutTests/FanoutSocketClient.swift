@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOWebSocket
 import NovyseSocketIO
+import TestSupport
 
 /// A minimal Socket.IO client over WebSocket for the end-to-end tests: connects the default namespace with
 /// a token, answers pings, and collects the server's events.

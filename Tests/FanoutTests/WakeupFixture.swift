@@ -21,7 +21,7 @@ final class WakeupFixture: Sendable {
     let fake: FCMFakeServer
     let logger: Logger
     private let postgresRun: Task<Void, Never>
-    private let senders = FCMTestLock<[(group: ServiceGroup, task: Task<Void, any Error>)]>([])
+    private let senders = Locked<[(group: ServiceGroup, task: Task<Void, any Error>)]>([])
 
     private init(database: TestDatabase, redisServer: LocalRedis, redis: RedisClient, postgres: PostgresClient, fake: FCMFakeServer, logger: Logger) {
         self.database = database

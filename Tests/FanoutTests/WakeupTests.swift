@@ -2,6 +2,7 @@ import Foundation
 import NovyseRedis
 import NovyseStorage
 import Testing
+import TestSupport
 
 @testable import FanoutService
 

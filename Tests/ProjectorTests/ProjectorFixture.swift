@@ -10,22 +10,6 @@ import TestSupport
 import Glibc
 #endif
 
-/// A value behind a lock, for the little state the tests share between tasks.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-
-    var current: Value { withLock { $0 } }
-}
-
 /// One test's world: a private database and Redis, the real command service, and any number of real
 /// `novyse-projector` processes on them; plus a Redis client for the test's own reads and faults.
 final class ProjectorFixture: Sendable {

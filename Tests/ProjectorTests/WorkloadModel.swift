@@ -2,28 +2,10 @@ import Foundation
 import NovyseCore
 import TestSupport
 
-/// A small, fast, seedable generator (SplitMix64), so a failing run can be replayed with its seed.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The knobs of the fault-injection suite, read from the environment.
 enum TestKnobs {
     /// `NOVYSE_TEST_SEED` replays a run; otherwise a fresh seed, printed by every test that uses it.
-    static func seed() -> UInt64 {
-        if let text = ProcessInfo.processInfo.environment["NOVYSE_TEST_SEED"], let seed = UInt64(text) { return seed }
-        return UInt64.random(in: 1...UInt64(UInt32.max))
-    }
+    static func seed() -> UInt64 { SplitMix64.seedFromEnvironment() }
 
     /// `NOVYSE_PROJECTOR_TEST_SCALE` multiplies the amount of work (1 in CI).
     static var scale: Int {

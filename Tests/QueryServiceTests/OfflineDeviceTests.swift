@@ -77,6 +77,36 @@ struct OfflineDeviceTests {
         }
     }
 
+    @Test("a join committed but not projected is neither removed nor silent: the answer says to retry")
+    func pendingJoin() async throws {
+        try await QueryFixture.with { fixture in
+            let world = try await Scenario.make(fixture)
+            try await fixture.project()
+            var device = try await fixture.freshDevice(world.alice)
+            #expect(device.chats[world.laterGroup] == nil)
+            try await fixture.mutate(
+                "POST", "/chat/members", as: world.bob,
+                #"{"chatUUID":"\#(world.laterGroup.uuidString)","userUUID":"\#(world.alice.id.uuidString)"}"#
+            )
+            // Not projected yet. A device that lacks the chat is told to come back; one that already holds it
+            // (say from a `chat:new` push) keeps it, and keeps its members' profiles.
+            let lacking = try await fixture.update(world.alice, body: device.updateBody())
+            #expect(lacking["chats"]?.object?["new"]?.array == [] && lacking["chats"]?.object?["removed"]?.array == [])
+            #expect((lacking["retryAfterMs"]?.int64 ?? 0) > 0, "a pending membership must not look settled")
+            let holding = #"{"local":{"eventID":0},"chats":[{"chatUUID":"\#(world.laterGroup.uuidString)","eventID":0,"messageID":0}],"users":[{"userUUID":"\#(world.carol.id.uuidString)","profileEventID":0}]}"#
+            let held = try await fixture.update(world.alice, body: holding)
+            #expect(held["chats"]?.object?["removed"]?.array == [], "a pending chat is not removed")
+            #expect(held["users"]?.object?["removed"]?.array == [], "nor its members")
+            #expect((held["retryAfterMs"]?.int64 ?? 0) > 0)
+
+            try await fixture.project()
+            try await fixture.sync(&device, as: world.alice)
+            #expect(device.chats[world.laterGroup] != nil)
+            #expect(device.violations == [])
+            #expect(try await fixture.divergence(of: device, for: world.alice) == [])
+        }
+    }
+
     @Test("paging with limit 1, 7 and the maximum ends in the same state as one large answer")
     func pagingIsLossless() async throws {
         try await QueryFixture.with(environment: ["NOVYSE_QUERY_MAX_LIMIT": "500", "NOVYSE_QUERY_LATEST_MESSAGES": "4"]) { fixture in

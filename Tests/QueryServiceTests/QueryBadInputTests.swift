@@ -90,6 +90,7 @@ struct QueryBadInputTests {
             }
             #expect(try await fixture.get("/user/initialize", as: nil).errorCode == "AUTH_NO_TOKEN")
             #expect(try await fixture.get("/user/initialize?limit=99999999999", as: user).status == 200)
+            #expect(try await fixture.get("/user/initialize?limit=99999999999999999999999", as: user).status == 200)
 
             // A valid token for a user the server does not know.
             let stranger = try await fixture.command.call(

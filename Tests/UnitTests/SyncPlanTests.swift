@@ -38,6 +38,18 @@ struct SyncPlanTests {
         #expect(!plan.deltasPending)
     }
 
+    @Test("a pending membership is neither new nor removed, and makes the answer lag")
+    func pending() {
+        var joined = chat(member: false, sent: (0, 0))
+        joined.pending = true
+        let plan = SyncPlan(caller: me, limit: 10, chats: [joined], users: [
+            .init(user: UUID(), visible: false, sentEventID: 0, cursorValid: false, position: 0, lagging: false,
+                  projected: true, pending: true),
+        ], local: local)
+        #expect(plan.newChats.isEmpty && plan.removedChats.isEmpty && plan.removedUsers.isEmpty)
+        #expect(plan.lagging)
+    }
+
     @Test("new chats are never split, the first always goes, and what does not fit says hasMore")
     func budget() {
         let big = chat(positions: (1, 50), latest: 30), small = chat(positions: (1, 40), latest: 2)
