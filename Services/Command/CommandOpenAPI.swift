@@ -1,5 +1,6 @@
 import Foundation
 import NovyseCore
+import NovyseService
 
 /// The OpenAPI 3.1 description of the command service, served at `GET /openapi.json`.
 ///
@@ -290,11 +291,7 @@ enum CommandOpenAPI {
     // MARK: Helpers
 
     /// `value` as a JSON string literal.
-    static func quoted(_ value: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
-    }
+    static func quoted(_ value: String) -> String { OpenAPIRoute.quoted(value) }
 
     static func range(_ range: ClosedRange<Int>) -> String {
         "\(range.lowerBound)–\(range.upperBound)"

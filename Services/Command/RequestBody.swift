@@ -9,10 +9,7 @@ import NovyseService
 /// failures name the offending field.
 enum RequestBody {
     static func read(_ request: Request, context: NovyseRequestContext) async throws -> ByteBuffer {
-        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
-            throw APIError(.unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", message: "send application/json")
-        }
-        return try await request.body.collect(upTo: context.maxUploadSize)
+        try await request.collectJSONBody(upTo: context.maxUploadSize)
     }
 
     static func decode<Body: CommandRequest>(_ type: Body.Type, from buffer: ByteBuffer) throws -> Body {

@@ -1,3 +1,5 @@
+import NovyseService
+
 /// The OpenAPI 3.1 description of the query service, served at `GET /openapi.json`. The schemas live in
 /// `QueryOpenAPI+Schemas.swift`; `QueryOpenAPITests` holds the paths against the routes and the schemas'
 /// required keys against real answers.
@@ -60,16 +62,5 @@ enum QueryOpenAPI {
         `DEPENDENCY_UNAVAILABLE`, `NOT_YET_PROJECTED`.
         """
 
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { OpenAPIRoute.quoted(text) }
 }

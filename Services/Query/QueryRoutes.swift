@@ -40,18 +40,7 @@ struct QueryRoutes: Sendable {
 
     func update(_ request: Request, context: NovyseRequestContext) async throws -> Response {
         let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
-        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
-            throw APIError(.unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", message: "send application/json")
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: configuration.maxUpdateBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError(
-                .contentTooLarge, code: "BODY_TOO_LARGE",
-                message: "the body exceeds \(configuration.maxUpdateBytes) bytes"
-            )
-        }
+        let buffer = try await request.collectJSONBody(upTo: configuration.maxUpdateBytes)
         let body = try UpdateRequest(body: Data(buffer.readableBytesView), maxCursors: configuration.maxCursors)
         let limit = min(body.limit ?? configuration.defaultLimit, configuration.maxLimit)
         let answer = try await run {

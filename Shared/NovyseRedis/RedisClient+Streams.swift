@@ -36,7 +36,14 @@ extension RedisClient {
         count: Int? = nil,
         block: Duration? = nil
     ) async throws -> [RedisStreamBatch] {
-        var arguments = ["XREADGROUP", "GROUP", group, consumer]
+        try await readStreams(["XREADGROUP", "GROUP", group, consumer], streams: streams, count: count, block: block)
+    }
+
+    /// `<command> [COUNT n] [BLOCK ms] STREAMS key… id…`, shared by `XREADGROUP` and `XREAD`.
+    func readStreams(
+        _ command: [String], streams: [(key: String, id: String)], count: Int?, block: Duration?
+    ) async throws -> [RedisStreamBatch] {
+        var arguments = command
         if let count { arguments += ["COUNT", String(count)] }
         var blockTime: Duration?
         if let block, block.redisMilliseconds > 0 {

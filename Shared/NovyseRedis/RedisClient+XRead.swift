@@ -8,17 +8,7 @@ extension RedisClient {
         count: Int? = nil,
         block: Duration? = nil
     ) async throws -> [RedisStreamBatch] {
-        var arguments = ["XREAD"]
-        if let count { arguments += ["COUNT", String(count)] }
-        var blockTime: Duration?
-        if let block, block.redisMilliseconds > 0 {
-            arguments += ["BLOCK", String(block.redisMilliseconds)]
-            blockTime = .milliseconds(block.redisMilliseconds)
-        }
-        arguments.append("STREAMS")
-        arguments += streams.map(\.key)
-        arguments += streams.map(\.id)
-        return try RedisStreamBatch.decodeList(try await execute(arguments, blockingFor: blockTime))
+        try await readStreams(["XREAD"], streams: streams, count: count, block: block)
     }
 
     /// The ID of the newest entry of a stream, or `0-0` when it is empty or missing: where a reader that

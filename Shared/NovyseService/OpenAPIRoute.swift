@@ -1,9 +1,17 @@
+import Foundation
 import Hummingbird
 import NIOCore
 
 /// Serves a service's OpenAPI description at `GET /openapi.json`.
 public struct OpenAPIRoute: Sendable {
     let document: String
+
+    /// `text` as a JSON string literal, for assembling a description from fragments.
+    public static func quoted(_ text: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+    }
 
     public init(document: String) {
         self.document = document

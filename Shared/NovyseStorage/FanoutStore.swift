@@ -80,31 +80,21 @@ public struct FanoutStore: Sendable {
                 SELECT m.* FROM snapshot.messages m, pos
                 WHERE m.chat_uuid = \(chat) AND m.id <= pos.messages ORDER BY m.id DESC LIMIT \(messageLimit)
             )
-            SELECT jsonb_build_object(
-                'chat', jsonb_build_object(
-                    'uuid', c.uuid, 'type', c.type, 'name', c.name, 'createdAt', novyse.iso_time(c.created_at),
-                    'members', COALESCE((SELECT jsonb_agg(jsonb_build_object('userUUID', user_uuid, 'role', role,
-                        'joinedAt', novyse.iso_time(joined_at)) ORDER BY user_uuid) FROM mem), '[]'::jsonb),
-                    'pinnedMessages', COALESCE((SELECT jsonb_agg(m.id ORDER BY m.id) FROM snapshot.messages m
-                        WHERE m.chat_uuid = c.uuid AND m.pinned AND m.id <= pos.messages), '[]'::jsonb),
+            SELECT json_build_object(
+                'chat', json_build_object(
+                    'uuid', c.uuid, 'type', c.type, 'name', c.name, 'createdAt', \(unescaped: QuerySQL.time("c.created_at")),
+                    'members', COALESCE((SELECT json_agg(json_build_object('userUUID', user_uuid, 'role', role,
+                        'joinedAt', \(unescaped: QuerySQL.time("joined_at"))) ORDER BY user_uuid) FROM mem), '[]'::json),
+                    'pinnedMessages', COALESCE((SELECT json_agg(m.id ORDER BY m.id) FROM snapshot.messages m
+                        WHERE m.chat_uuid = c.uuid AND m.pinned AND m.id <= pos.messages), '[]'::json),
                     'eventID', pos.events, 'messageID', pos.messages,
-                    'hasMoreHistory', (SELECT count(*) FROM snapshot.messages m
-                        WHERE m.chat_uuid = c.uuid AND m.id <= pos.messages) > \(messageLimit)),
-                'users', COALESCE((SELECT jsonb_agg(jsonb_build_object(
-                        'uuid', u.uuid, 'handle', u.handle, 'name', u.name, 'surname', u.surname,
-                        'biography', u.biography, 'profilePictureUUID', u.profile_picture_uuid,
-                        'bannerPictureUUID', u.banner_picture_uuid, 'birthday', u.birthday, 'color', u.color,
-                        'profileEventID', COALESCE(p.position, 0)) ORDER BY u.uuid)
+                    'hasMoreHistory', (SELECT m.id FROM snapshot.messages m WHERE m.chat_uuid = c.uuid AND m.id <= pos.messages
+                        ORDER BY m.id DESC OFFSET \(messageLimit) LIMIT 1) IS NOT NULL),
+                'users', COALESCE((SELECT json_agg(\(unescaped: QuerySQL.user) ORDER BY u.uuid)
                     FROM mem JOIN snapshot.users u ON u.uuid = mem.user_uuid
-                    LEFT JOIN snapshot.positions p ON p.kind = 3 AND p.key = u.uuid), '[]'::jsonb),
-                'messages', COALESCE((SELECT jsonb_agg(jsonb_build_object(
-                        'id', l.id, 'prevID', l.prev_id, 'chatUUID', l.chat_uuid, 'senderUUID', l.sender_uuid,
-                        'content', l.content, 'createdAt', novyse.iso_time(l.created_at),
-                        'editedAt', novyse.iso_time(l.edited_at), 'deleted', l.deleted, 'pinned', l.pinned,
-                        'reactions', COALESCE((SELECT jsonb_agg(jsonb_build_object('userUUID', r.user_uuid,
-                            'reaction', r.reaction) ORDER BY r.user_uuid, r.reaction)
-                            FROM snapshot.reactions r WHERE r.message_id = l.id), '[]'::jsonb)) ORDER BY l.id)
-                    FROM latest l), '[]'::jsonb)
+                    LEFT JOIN snapshot.positions p3 ON p3.kind = 3 AND p3.key = u.uuid), '[]'::json),
+                'messages', COALESCE((SELECT json_agg(\(unescaped: QuerySQL.message) ORDER BY x.id)
+                    FROM latest x \(unescaped: QuerySQL.messageReactions)), '[]'::json)
             )::text
             FROM c, pos
             """,

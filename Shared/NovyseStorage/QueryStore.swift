@@ -71,11 +71,6 @@ public struct QueryStore: Sendable {
         let latest: Int
         let connection: PostgresConnection
         let logger: Logger
-
-        /// The `caller (me, latest)` CTE every statement starts from.
-        var prelude: PostgresQuery {
-            "WITH caller AS (SELECT \(caller)::uuid AS me, \(latest)::int AS latest)"
-        }
     }
 }
 

@@ -64,9 +64,10 @@ struct ClientConvergenceTests {
                     try? await Task.sleep(for: .milliseconds(100))
                 }
             }
-            // The load runs for `workload`, and on (up to a minute more) until every fault and every checked
-            // kind of mutation has happened at least once: on a loaded machine fewer operations fit in the
-            // time, and the run must still exercise everything it claims to.
+            // The load runs for `workload`, and on (up to a minute more) until every fault, every checked kind
+            // of mutation, a lost answer, an applied push and a push gap have happened at least once: on a
+            // loaded machine fewer operations fit in the time, and the run must still exercise everything it
+            // claims to.
             let deadline = ContinuousClock.now + workload
             let hardStop = deadline + .seconds(60)
             let covered = Locked(false)
@@ -76,12 +77,20 @@ struct ClientConvergenceTests {
             }
             let monkey = ChaosMonkey(fixture: fixture, devices: devices, seed: seed ^ 0xC4A05)
             let tally = MutationTally()
+            let fleet = devices
             let coverage = Task {
                 while keepGoing() && !covered.current {
                     let accepted = await tally.accepted
                     let faults = await monkey.counts
+                    var gaps = 0, applied = 0
+                    for device in fleet {
+                        let audit = await device.client.audit
+                        gaps += audit.pushGaps
+                        applied += audit.pushesApplied
+                    }
                     if Self.checkedKinds.allSatisfy({ (accepted[$0] ?? 0) > 0 })
-                        && ChaosMonkey.Fault.allCases.allSatisfy({ (faults[$0] ?? 0) > 0 }) && network.counts.lost > 0 {
+                        && ChaosMonkey.Fault.allCases.allSatisfy({ (faults[$0] ?? 0) > 0 }) && network.counts.lost > 0
+                        && gaps > 0 && applied > 0 {
                         covered.withLock { $0 = true }
                     }
                     try? await Task.sleep(for: .milliseconds(200))
