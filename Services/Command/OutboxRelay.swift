@@ -65,9 +65,10 @@ struct OutboxRelay: Service {
     static let busyRetryDelay = Duration.milliseconds(5)
     static let busyRetryLimit = 100
     static let initialBackoff = Duration.milliseconds(50)
-    static let maximumBackoff = Duration.seconds(2)
+    /// The longest wait between two failed attempts (the backoff doubles up to it).
+    let maximumBackoff: Duration
     /// The last drain at shutdown gives up after this long.
-    static let finalDrainTimeout = Duration.seconds(5)
+    let finalDrainTimeout: Duration
     /// The pending gauge costs a `count(*)`, so it is refreshed at most this often.
     static let pendingGaugeInterval = Duration.seconds(1)
 
@@ -79,6 +80,8 @@ struct OutboxRelay: Service {
         batchSize: Int = 500,
         pollInterval: Duration = .seconds(1),
         publishing: Publishing = .script,
+        maximumBackoff: Duration = .seconds(2),
+        finalDrainTimeout: Duration = .seconds(5),
         logger: Logger
     ) {
         precondition(batchSize > 0, "batchSize must be positive")
@@ -89,6 +92,8 @@ struct OutboxRelay: Service {
         self.maxLength = maxLength
         self.batchSize = batchSize
         self.pollInterval = pollInterval
+        self.maximumBackoff = maximumBackoff
+        self.finalDrainTimeout = finalDrainTimeout
         var logger = logger
         logger[metadataKey: "component"] = "outbox-relay"
         self.logger = logger
@@ -135,7 +140,7 @@ struct OutboxRelay: Service {
     /// drain, so rows never wait for a wake-up that may not come); graceful shutdown ends it. The `final`
     /// drain at shutdown makes one pass: no retries, bounded in time.
     private func drain(_ state: RelayState, final: Bool) async {
-        let deadline = final ? ContinuousClock.now + Self.finalDrainTimeout : nil
+        let deadline = final ? ContinuousClock.now + finalDrainTimeout : nil
         var busyAttempts = 0
         while !Task.isCancelled {
             if !final && Task.isShuttingDownGracefully { return }
@@ -164,7 +169,7 @@ struct OutboxRelay: Service {
                 if error is RedisError { await refreshPendingGauge(state) }
                 if final { return }
                 let delay = state.backoff
-                state.backoff = min(state.backoff * 2, Self.maximumBackoff)
+                state.backoff = min(state.backoff * 2, maximumBackoff)
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             }
         }

@@ -24,8 +24,11 @@ struct WakeupQueue: Sendable {
     /// Queues a wake-up for each device that has none in its current window; the others are marked for
     /// the window's trailing wake-up. Duplicates in `devices` count once. Throws `RedisError` (the caller
     /// logs it: a lost wake-up only delays a background sync until the app is opened or the next event).
-    func enqueue(_ devices: [WakeupDevice]) async throws {
-        guard configuration.enabled else { return }
+    /// Returns how many devices got a wake-up queued now; the rest were coalesced into their window.
+    @discardableResult
+    func enqueue(_ devices: [WakeupDevice]) async throws -> Int {
+        guard configuration.enabled else { return 0 }
+        var total = 0
         var seen = Set<WakeupDevice>()
         let unique = devices.filter { seen.insert($0).inserted }
         for start in stride(from: 0, to: unique.count, by: Self.chunkSize) {
@@ -39,7 +42,9 @@ struct WakeupQueue: Sendable {
             }
             metrics.count(.queued, by: queued)
             metrics.count(.coalesced, by: chunk.count - queued)
+            total += queued
         }
+        return total
     }
 
     /// Whole milliseconds, at least 1 (Redis refuses `PX 0`).

@@ -26,7 +26,7 @@ struct DevStack: Service {
                 say("starting PostgreSQL in \(dataDirectory)/postgres …")
                 let server = try await LocalPostgres.start(dataDirectory: dataDirectory + "/postgres", port: postgresPort)
                 postgres = server
-                try server.createDatabase("novyse")
+                try await server.createDatabase("novyse")
                 databaseURL = server.url(database: "novyse")
             }
             let redisURL: String
@@ -70,14 +70,14 @@ struct DevStack: Service {
             say("novysectl dev: \(error)")
             await stopAll(children)
             if let redis { await redis.stop() }
-            postgres?.stop()
+            await postgres?.stop()
             throw error
         }
         say("stopping …")
         await stopAll(children)
         if let redis { await redis.stop() }
         redis = nil
-        postgres?.stop()
+        await postgres?.stop()
         postgres = nil
         say("stopped")
     }

@@ -20,9 +20,10 @@ public enum HTTPProbe {
         port: Int, method: String = "GET", path: String, headers: [String: String] = [:], body: String? = nil,
         timeout: Duration = .seconds(5)
     ) async -> Response? {
-        await Task.detached {
+        // The socket calls block: on a thread of their own, not the cooperative pool (see `offloaded`).
+        await offloaded {
             send(port: port, method: method, path: path, headers: headers, body: body, timeout: timeout)
-        }.value
+        }
     }
 
     private static func send(

@@ -35,9 +35,9 @@ public final class LocalPostgres: Sendable {
         }
         let port = try port ?? Network.freePort()
         let server = LocalPostgres(port: port, dataDirectory: directory, binDirectory: binDirectory, ownsDirectory: owns)
-        try server.prepareDirectory()
+        try await server.prepareDirectory()
         if !FileManager.default.fileExists(atPath: directory + "/PG_VERSION") {
-            try server.runAsServerUser("initdb", [
+            try await server.runAsServerUser("initdb", [
                 "-D", directory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync",
             ])
         }
@@ -45,13 +45,13 @@ public final class LocalPostgres: Sendable {
         if !durable {
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         }
-        try server.runAsServerUser("pg_ctl", [
+        try await server.runAsServerUser("pg_ctl", [
             "-D", directory, "-l", directory + "/server.log", "-w", "-t", "60", "-o", options, "start",
         ])
         if let pid = server.postmasterPID {
             Shell.killWhenParentDies(pid: pid, signal: "INT")
         }
-        try await Network.waitUntil("PostgreSQL on port \(port)") { Network.isListening(port: port) }
+        try await Network.waitUntil("PostgreSQL on port \(port)") { await Network.isListening(port: port) }
         return server
     }
 
@@ -68,34 +68,39 @@ public final class LocalPostgres: Sendable {
     }
 
     /// Creates a database unless it exists.
-    public func createDatabase(_ name: String) throws {
-        let existing = try Shell.run(binDirectory + "/psql", [
+    public func createDatabase(_ name: String) async throws {
+        let existing = try await Shell.run(binDirectory + "/psql", [
             "-h", "127.0.0.1", "-p", "\(port)", "-U", superuser, "-d", "postgres", "-tAc",
             "SELECT 1 FROM pg_database WHERE datname = '\(name.replacingOccurrences(of: "'", with: "''"))'",
         ])
         guard existing.trimmingCharacters(in: .whitespacesAndNewlines) != "1" else { return }
-        try Shell.run(binDirectory + "/createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", superuser, name])
+        try await Shell.run(binDirectory + "/createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", superuser, name])
     }
 
     /// Fast shutdown (running transactions are rolled back, nothing committed is lost).
-    public func stop() {
-        _ = try? runAsServerUser("pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "-t", "30", "stop"])
+    public func stop() async {
+        await offloaded { self.stopBlocking() }
+    }
+
+    /// `stop()` for where no task can wait (an `atexit` handler); blocks its thread.
+    public func stopBlocking() {
+        _ = try? runAsServerUserBlocking("pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "-t", "30", "stop"])
         if ownsDirectory { try? FileManager.default.removeItem(atPath: dataDirectory) }
     }
 
     /// Immediate shutdown, as after a crash; the next start recovers from the WAL.
-    public func kill() {
-        _ = try? runAsServerUser("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"])
+    public func kill() async {
+        _ = try? await runAsServerUser("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"])
     }
 
     /// Starts the stopped cluster again on the same port and directory.
     public func restart(durable: Bool = false) async throws {
         var options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(dataDirectory) -c max_connections=400"
         if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
-        try runAsServerUser("pg_ctl", [
+        try await runAsServerUser("pg_ctl", [
             "-D", dataDirectory, "-l", dataDirectory + "/server.log", "-w", "-t", "60", "-o", options, "start",
         ])
-        try await Network.waitUntil("PostgreSQL on port \(port)") { Network.isListening(port: port) }
+        try await Network.waitUntil("PostgreSQL on port \(port)") { await Network.isListening(port: port) }
     }
 
     private var postmasterPID: Int32? {
@@ -107,15 +112,15 @@ public final class LocalPostgres: Sendable {
 
     /// As root, hands the data directory to the `postgres` user, and lets that user traverse (only traverse:
     /// `o+x`, no listing) each ancestor that would stop it, such as a 0700 home or temporary directory.
-    private func prepareDirectory() throws {
+    private func prepareDirectory() async throws {
         guard Shell.isRoot else { return }
-        try Shell.run("/bin/chown", ["-R", "postgres:postgres", dataDirectory])
-        try Shell.run("/bin/chmod", ["700", dataDirectory])
+        try await Shell.run("/bin/chown", ["-R", "postgres:postgres", dataDirectory])
+        try await Shell.run("/bin/chmod", ["700", dataDirectory])
         var ancestor = URL(fileURLWithPath: dataDirectory).deletingLastPathComponent()
         while ancestor.path != "/" {
             let attributes = try FileManager.default.attributesOfItem(atPath: ancestor.path)
             if let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o001 == 0 {
-                try Shell.run("/bin/chmod", ["o+x", ancestor.path])
+                try await Shell.run("/bin/chmod", ["o+x", ancestor.path])
                 FileHandle.standardError.write(Data("note: allowed the postgres user to traverse \(ancestor.path)\n".utf8))
             }
             ancestor = ancestor.deletingLastPathComponent()
@@ -123,11 +128,16 @@ public final class LocalPostgres: Sendable {
     }
 
     @discardableResult
-    private func runAsServerUser(_ tool: String, _ arguments: [String]) throws -> String {
+    private func runAsServerUser(_ tool: String, _ arguments: [String]) async throws -> String {
+        try await offloaded { try self.runAsServerUserBlocking(tool, arguments) }
+    }
+
+    @discardableResult
+    private func runAsServerUserBlocking(_ tool: String, _ arguments: [String]) throws -> String {
         let executable = binDirectory + "/" + tool
-        guard Shell.isRoot else { return try Shell.run(executable, arguments) }
+        guard Shell.isRoot else { return try Shell.runBlocking(executable, arguments) }
         guard let runuser = Shell.which("runuser") else { throw DevServerError.binaryNotFound("runuser") }
-        return try Shell.run(runuser, ["-u", "postgres", "--", executable] + arguments)
+        return try Shell.runBlocking(runuser, ["-u", "postgres", "--", executable] + arguments)
     }
 
     /// `NOVYSE_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin` (Debian), else `initdb` on `PATH`.

@@ -89,7 +89,8 @@ public final class LocalRedis: @unchecked Sendable {
         throw lastError
     }
 
-    /// Asks Redis to exit (SIGTERM) and waits for it, escalating to SIGKILL after 10 seconds.
+    /// Asks Redis to exit (SIGTERM) and waits until the process is gone, escalating to SIGKILL after 10
+    /// seconds; once it returns nothing answers on `port` (the port stays reserved for this process).
     /// Does nothing when the server is already stopped.
     public func stop() async {
         let process = locked { () -> Process? in
@@ -101,7 +102,8 @@ public final class LocalRedis: @unchecked Sendable {
     }
 
     /// Stops the server and starts a new one on the same port and data directory, as a Redis
-    /// restart in production would.
+    /// restart in production would. The port stays reserved for this process meanwhile (see
+    /// `Network.freePort()`), so no other server can have taken it.
     public func restart() async throws {
         await stop()
         let process = try await Self.launch(binary: binary, port: port, directory: dataDirectory, appendOnly: appendOnly)
@@ -162,7 +164,8 @@ extension LocalRedis {
 
         do {
             try await Network.waitUntil("redis-server on port \(port) (log: \(logPath))", timeout: .seconds(20)) {
-                !process.isRunning || isOurServer(port: port, pid: pid)
+                guard process.isRunning else { return true }
+                return await offloaded { isOurServer(port: port, pid: pid) }
             }
         } catch {
             await terminate(process)
@@ -183,17 +186,15 @@ extension LocalRedis {
         process.terminate()
         let deadline = ContinuousClock.now + .seconds(10)
         while process.isRunning, ContinuousClock.now < deadline {
-            do {
-                try await Task.sleep(for: .milliseconds(20))
-            } catch {
-                break  // cancelled: stop waiting politely
-            }
+            await Task.yieldingSleep(.milliseconds(20))
         }
         guard process.isRunning else { return }
         sendSignal(SIGKILL, to: process.processIdentifier)
-        // SIGKILL cannot be ignored; this bounded wait only covers the kernel tearing it down.
-        for _ in 0..<200 where process.isRunning {
-            usleep(10_000)
+        // SIGKILL cannot be ignored; this bounded wait only covers the kernel tearing it down. It ignores
+        // cancellation: a caller that stops a server must find it gone.
+        let killDeadline = ContinuousClock.now + .seconds(30)
+        while process.isRunning, ContinuousClock.now < killDeadline {
+            await Task.yieldingSleep(.milliseconds(10))
         }
     }
 

@@ -68,7 +68,7 @@ public final class ManagedProcess: @unchecked Sendable {
     public func waitForExit(timeout: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+            await Task.yieldingSleep(.milliseconds(20))
         }
         return process.isRunning ? nil : process.terminationStatus
     }

@@ -15,8 +15,10 @@ public enum Shell {
     /// child exited when a socket the child inherited is closed, and a daemon the child starts (`pg_ctl start`
     /// forks the postmaster) inherits that socket too, so `waitUntilExit()` would wait for the daemon. Output
     /// goes to a temporary file rather than a pipe for the same reason.
+    ///
+    /// It blocks its thread in `waitpid`, so async code calls `run`, which does this on a thread of its own.
     @discardableResult
-    public static func run(
+    public static func runBlocking(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String]? = nil
@@ -67,6 +69,17 @@ public enum Shell {
             throw DevServerError.commandFailed(command: command, status: exitCode, output: text)
         }
         return text
+    }
+
+    /// `runBlocking` off the cooperative pool (see `offloaded`): a test process starting servers keeps its
+    /// in-process services running meanwhile.
+    @discardableResult
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil
+    ) async throws -> String {
+        try await offloaded { try runBlocking(executable, arguments, environment: environment) }
     }
 
     /// Finds an executable on `PATH` or in the given extra directories.

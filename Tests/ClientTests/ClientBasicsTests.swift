@@ -99,7 +99,7 @@ struct ClientBasicsTests {
                 }
             }
             await device.connect()
-            try await Network.waitUntil("alice connected and synced") {
+            try await TestDeadline.waitUntil("alice connected and synced") {
                 let audit = await device.audit
                 return await device.socketStatus.connected && audit.cycles >= 1 && audit.answersApplied >= 1
             }
@@ -107,7 +107,7 @@ struct ClientBasicsTests {
             let bobDevice = try await fixture.device(bob, name: "phone")
             let first = try #require(try await bobDevice.sendMessage("pushed", in: chat).messageID)
             _ = try await bobDevice.react("👀", to: first, in: chat)
-            try await Network.waitUntil("the message and reaction pushed") {
+            try await TestDeadline.waitUntil("the message and reaction pushed") {
                 (try? await device.snapshot().messages.first { $0.id == first }?.reactions.count) == 1
             }
             #expect(await device.audit.pushesApplied >= 2)
@@ -116,7 +116,7 @@ struct ClientBasicsTests {
             drops.withLock { $0 = 1 }
             let lost = try #require(try await bobDevice.sendMessage("lost on the way", in: chat).messageID)
             let next = try #require(try await bobDevice.sendMessage("reveals the gap", in: chat).messageID)
-            try await Network.waitUntil("the gap filled by an update") {
+            try await TestDeadline.waitUntil("the gap filled by an update") {
                 let ids = Set((try? await device.snapshot().messages.map(\.id)) ?? [])
                 return ids.contains(lost) && ids.contains(next)
             }

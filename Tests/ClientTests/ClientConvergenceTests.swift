@@ -149,7 +149,7 @@ struct ClientConvergenceTests {
             device.online.withLock { $0 = true }
         }
         try await fixture.waitForPipeline()
-        try await Network.waitUntil("every socket connected", timeout: .seconds(30)) {
+        try await TestDeadline.waitUntil("every socket connected") {
             for device in devices where !(await device.client.socketStatus.connected) { return false }
             return true
         }
@@ -158,7 +158,7 @@ struct ClientConvergenceTests {
             for user in users {
                 _ = try await devices.first { $0.user.id == user.id }!.client.setTheme(marker)
             }
-            try await Network.waitUntil("every device saw \(marker)", timeout: .seconds(30)) {
+            try await TestDeadline.waitUntil("every device saw \(marker)") {
                 for device in devices where (try? await device.client.snapshot().settings?.theme) != marker { return false }
                 return true
             }

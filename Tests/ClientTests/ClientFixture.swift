@@ -33,11 +33,11 @@ final class ClientFixture: Sendable {
     ]
     static let fanoutEnvironment = ["NOVYSE_FANOUT_BLOCK_MS": "200", "NOVYSE_FANOUT_PING_INTERVAL_MS": "2000", "NOVYSE_FANOUT_PING_TIMEOUT_MS": "2000"]
 
-    private init(harness: CommandHarness, query: RunningService, postgres: PostgresClient) {
+    private init(harness: CommandHarness, query: RunningService, postgres: PostgresClient, postgresRun: Task<Void, Never>) {
         self.harness = harness
         self.query = query
         self.postgres = postgres
-        self.postgresRun = Task { await postgres.run() }
+        self.postgresRun = postgresRun
         self.projector = Locked(nil)
         self.fanouts = Locked([])
     }
@@ -49,7 +49,7 @@ final class ClientFixture: Sendable {
         let harness = try await CommandHarness.start(database: database, redis: redis)
         var logger = Logger(label: "novyse.client.tests")
         logger.logLevel = .warning
-        let postgres = PostgresClient(configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 2).client, backgroundLogger: logger)
+        let postgres = PostgresClient(configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 2).client, backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger))
         let query: RunningService
         do {
             query = try await RunningService.start(
@@ -60,8 +60,7 @@ final class ClientFixture: Sendable {
             await harness.stop()
             throw error
         }
-        let fixture = ClientFixture(harness: harness, query: query, postgres: postgres)
-        try? await Task.sleep(for: .milliseconds(50))  // let `run()` start before the first lease
+        let fixture = ClientFixture(harness: harness, query: query, postgres: postgres, postgresRun: await postgres.runInBackground())
         fixture.started.withLock { $0.append(query) }
         do {
             try await fixture.startProjector()
@@ -118,7 +117,7 @@ final class ClientFixture: Sendable {
     func killProjector() async {
         guard let service = projector.withLock({ state -> RunningService? in defer { state = nil }; return state }) else { return }
         service.process.signal(SIGKILL)
-        _ = await service.process.waitForExit(timeout: .seconds(5))
+        _ = await service.process.waitForExit(timeout: TestDeadline.generous)
     }
 
     func addFanout() async throws {
@@ -132,7 +131,7 @@ final class ClientFixture: Sendable {
             environment: Self.fanoutEnvironment
         )
         started.withLock { $0.append(service) }
-        try await Network.waitUntil("fan-out reading the pipeline", timeout: .seconds(30)) {
+        try await TestDeadline.waitUntil("fan-out reading the pipeline") {
             service.process.capturedOutput.contains("fan-out reading the pipeline")
         }
         return service
@@ -142,7 +141,7 @@ final class ClientFixture: Sendable {
     func killAndRestartFanout(_ index: Int, downFor pause: Duration) async throws {
         let old = fanouts.current[index]
         old.process.signal(SIGKILL)
-        _ = await old.process.waitForExit(timeout: .seconds(5))
+        _ = await old.process.waitForExit(timeout: TestDeadline.generous)
         try await Task.sleep(for: pause)
         let replacement = try await startFanout()
         fanouts.withLock { $0[index] = replacement }
@@ -172,8 +171,8 @@ final class ClientFixture: Sendable {
         return lag.streamsBehind == 0
     }
 
-    func waitForPipeline(timeout: Duration = .seconds(60)) async throws {
-        try await Network.waitUntil("outbox empty and projector lag 0", timeout: timeout) { await pipelineSettled() }
+    func waitForPipeline(timeout: Duration = TestDeadline.generous) async throws {
+        try await TestDeadline.waitUntil("outbox empty and projector lag 0", timeout: timeout) { await pipelineSettled() }
     }
 
     // MARK: Users and devices

@@ -19,7 +19,7 @@ struct DemoCommandTests {
                 environment: ProcessInfo.processInfo.environment, output: .captured
             )
             try process.start()
-            let status = await process.waitForExit(timeout: .seconds(90))
+            let status = await process.waitForExit(timeout: TestDeadline.generous)
             let output = process.capturedOutput
             print(output)
             #expect(status == 0, "novysectl demo failed:\n\(output)")

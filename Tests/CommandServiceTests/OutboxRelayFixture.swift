@@ -111,11 +111,14 @@ struct RelayFixture: Sendable {
     func makeRelay(
         batchSize: Int = 500,
         pollInterval: Duration = .milliseconds(200),
-        publishing: OutboxRelay.Publishing = .script
+        publishing: OutboxRelay.Publishing = .script,
+        maximumBackoff: Duration = .seconds(2),
+        finalDrainTimeout: Duration = .seconds(5)
     ) -> OutboxRelay {
         OutboxRelay(
             store: OutboxStore(client: client, logger: logger), redis: redis, layout: layout, batchSize: batchSize,
-            pollInterval: pollInterval, publishing: publishing, logger: logger
+            pollInterval: pollInterval, publishing: publishing, maximumBackoff: maximumBackoff,
+            finalDrainTimeout: finalDrainTimeout, logger: logger
         )
     }
 
@@ -138,9 +141,9 @@ struct RelayFixture: Sendable {
     }
 
     /// Waits (bounded) until the outbox is empty and Redis holds `publishedEntries` entries.
-    func waitUntilDrained(publishedEntries: Int, timeout: Duration = .seconds(30)) async throws {
+    func waitUntilDrained(publishedEntries: Int, timeout: Duration = TestDeadline.generous) async throws {
         do {
-            try await Network.waitUntil("outbox drained into \(publishedEntries) Redis entries", timeout: timeout) {
+            try await TestDeadline.waitUntil("outbox drained into \(publishedEntries) Redis entries", timeout: timeout) {
                 guard let pending = try? await store.pendingCount(), pending == 0 else { return false }
                 return (try? await pipelineLength()) == publishedEntries
             }

@@ -45,57 +45,58 @@ struct StreamOrderingTests {
             let a = try await connect(database)
             let b = try await connect(database)
             let reader = try await connect(database)
-            defer { Task { try? await a.close(); try? await b.close(); try? await reader.close() } }
-            let logger = Logger(label: "test")
+            try await withCleanup((), { _ in try? await a.close(); try? await b.close(); try? await reader.close() }) { _ in
+                let logger = Logger(label: "test")
 
-            // Naive: A draws an ID and stalls; B draws a larger one and commits; the reader advances past A.
-            try await a.query("BEGIN", logger: logger)
-            let stalled = try await naiveInsert(chat: chat, tag: -1, on: a)
-            try await b.query("BEGIN", logger: logger)
-            let later = try await naiveInsert(chat: chat, tag: -2, on: b)
-            try await b.query("COMMIT", logger: logger)
-            var cursor: Int64 = 0
-            var seen = try await readAfter(chat: chat, cursor: &cursor, on: reader)
-            try await a.query("COMMIT", logger: logger)
-            seen += try await readAfter(chat: chat, cursor: &cursor, on: reader)
-            #expect(stalled < later)
-            #expect(seen == [later], "the naive reader missed \(stalled) for good")
-
-            // Locked: B waits for A's stream lock, so it draws its ID only after A commits.
-            let head = try await lockedHead(chat: chat, on: a, begin: true)
-            let first = try await EventLog.appendChatEvent(
-                chat: chat, prevID: head, type: .memberJoined, user: chat, actor: chat, messageID: nil,
-                payload: .object([:]), on: a, logger: logger
-            )
-            let second = Task {
-                let head = try await lockedHead(chat: chat, on: b, begin: true)
-                let item = try await EventLog.appendChatEvent(
-                    chat: chat, prevID: head, type: .memberLeft, user: chat, actor: chat, messageID: nil,
-                    payload: .object([:]), on: b, logger: logger
-                )
+                // Naive: A draws an ID and stalls; B draws a larger one and commits; the reader advances past A.
+                try await a.query("BEGIN", logger: logger)
+                let stalled = try await naiveInsert(chat: chat, tag: -1, on: a)
+                try await b.query("BEGIN", logger: logger)
+                let later = try await naiveInsert(chat: chat, tag: -2, on: b)
                 try await b.query("COMMIT", logger: logger)
-                return item
-            }
-            // Wait until B is really blocked on A's lock, so the next read tests the interleaving.
-            try await Network.waitUntil("writer B waiting for the stream lock", timeout: .seconds(10)) {
-                do {
-                    let rows = try await reader.query(
-                        "SELECT count(*)::int FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-                        logger: logger
+                var cursor: Int64 = 0
+                var seen = try await readAfter(chat: chat, cursor: &cursor, on: reader)
+                try await a.query("COMMIT", logger: logger)
+                seen += try await readAfter(chat: chat, cursor: &cursor, on: reader)
+                #expect(stalled < later)
+                #expect(seen == [later], "the naive reader missed \(stalled) for good")
+
+                // Locked: B waits for A's stream lock, so it draws its ID only after A commits.
+                let head = try await lockedHead(chat: chat, on: a, begin: true)
+                let first = try await EventLog.appendChatEvent(
+                    chat: chat, prevID: head, type: .memberJoined, user: chat, actor: chat, messageID: nil,
+                    payload: .object([:]), on: a, logger: logger
+                )
+                let second = Task {
+                    let head = try await lockedHead(chat: chat, on: b, begin: true)
+                    let item = try await EventLog.appendChatEvent(
+                        chat: chat, prevID: head, type: .memberLeft, user: chat, actor: chat, messageID: nil,
+                        payload: .object([:]), on: b, logger: logger
                     )
-                    for try await count in rows.decode(Int.self) { return count > 0 }
-                    return false
-                } catch {
-                    return false
+                    try await b.query("COMMIT", logger: logger)
+                    return item
                 }
+                // Wait until B is really blocked on A's lock, so the next read tests the interleaving.
+                try await TestDeadline.waitUntil("writer B waiting for the stream lock") {
+                    do {
+                        let rows = try await reader.query(
+                            "SELECT count(*)::int FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+                            logger: logger
+                        )
+                        for try await count in rows.decode(Int.self) { return count > 0 }
+                        return false
+                    } catch {
+                        return false
+                    }
+                }
+                let visibleBefore = try await readAfter(chat: chat, cursor: &cursor, on: reader)
+                #expect(visibleBefore.isEmpty)
+                try await a.query("COMMIT", logger: logger)
+                let secondItem = try await second.value
+                let visibleAfter = try await readAfter(chat: chat, cursor: &cursor, on: reader)
+                #expect(visibleAfter == [first.id, secondItem.id])
+                #expect(secondItem.prevID == first.id && first.id < secondItem.id)
             }
-            let visibleBefore = try await readAfter(chat: chat, cursor: &cursor, on: reader)
-            #expect(visibleBefore.isEmpty)
-            try await a.query("COMMIT", logger: logger)
-            let secondItem = try await second.value
-            let visibleAfter = try await readAfter(chat: chat, cursor: &cursor, on: reader)
-            #expect(visibleAfter == [first.id, secondItem.id])
-            #expect(secondItem.prevID == first.id && first.id < secondItem.id)
         }
     }
 
@@ -116,13 +117,14 @@ struct StreamOrderingTests {
                 var cursor: Int64 = 0
                 var seen: [Int64] = []
                 let connection = try await connect(database)
-                defer { Task { try? await connection.close() } }
-                while !done.withLockedValue({ $0 }) {
+                return try await withCleanup((), { _ in try? await connection.close() }) { _ in
+                    while !done.withLockedValue({ $0 }) {
+                        seen += try await readAfter(chat: chat, cursor: &cursor, on: connection)
+                        try await Task.sleep(for: .milliseconds(Int.random(in: 0...2)))
+                    }
                     seen += try await readAfter(chat: chat, cursor: &cursor, on: connection)
-                    try await Task.sleep(for: .milliseconds(Int.random(in: 0...2)))
+                    return seen
                 }
-                seen += try await readAfter(chat: chat, cursor: &cursor, on: connection)
-                return seen
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<writers {

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// The FCM HTTP v1 client against the local fake of Google's token endpoint and FCM.
-@Suite("FCMClient", .timeLimit(.minutes(2)))
+@Suite("FCMClient", .timeLimit(.minutes(10)))
 struct FCMClientTests {
     static var logger: Logger {
         var logger = Logger(label: "fcm.tests")

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 
 /// Waiting for a condition with a deadline instead of sleeping and hoping.
@@ -8,7 +9,7 @@ enum FCMWait {
 
     /// Polls `condition` every 20 ms until it holds; throws with `what` and the last state after `timeout`.
     static func until(
-        _ what: String, timeout: Duration = .seconds(20), state: @Sendable () async throws -> String = { "" },
+        _ what: String, timeout: Duration = TestDeadline.generous, state: @Sendable () async throws -> String = { "" },
         _ condition: @Sendable () async throws -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + timeout

@@ -21,7 +21,7 @@ struct FanoutFixture: Sendable {
                 )
                 fanouts.append(fanout)
                 // The reader takes its start positions right after start-up; items before that are not pushed.
-                try await Network.waitUntil("fan-out reading the pipeline", timeout: .seconds(30)) {
+                try await TestDeadline.waitUntil("fan-out reading the pipeline") {
                     fanout.process.capturedOutput.contains("fan-out reading the pipeline")
                 }
             }

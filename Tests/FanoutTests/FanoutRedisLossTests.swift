@@ -10,7 +10,7 @@ import Testing
 
 /// Redis losing its data under a running fan-out (FLUSHALL here; a restart without persistence or a
 /// failover to an empty replica look the same to the services).
-@Suite("FanoutRedisLoss", .timeLimit(.minutes(3)))
+@Suite("FanoutRedisLoss", .timeLimit(.minutes(10)))
 struct FanoutRedisLossTests {
     /// An entry ID far ahead of the clock. Putting one in every partition before the flush moves the
     /// reader's positions there, which stands in for a Redis that comes back numbering entries below the

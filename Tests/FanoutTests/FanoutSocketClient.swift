@@ -67,7 +67,7 @@ final class FanoutSocketClient: Sendable {
         return client
     }
 
-    private func nextPacket(timeout: Duration = .seconds(15)) async throws -> String {
+    private func nextPacket(timeout: Duration = TestDeadline.generous) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while true {
             let (message, closed): (String?, Bool) = state.withLockedValue { state in
@@ -112,7 +112,7 @@ actor EventCollector {
 
     /// Waits until `condition` holds for `client`'s events.
     func wait(
-        _ client: FanoutSocketClient, for what: String, timeout: Duration = .seconds(20),
+        _ client: FanoutSocketClient, for what: String, timeout: Duration = TestDeadline.generous,
         until condition: ([FanoutSocketClient.Event]) -> Bool
     ) async throws -> [FanoutSocketClient.Event] {
         let deadline = ContinuousClock.now + timeout

@@ -12,7 +12,7 @@ import Testing
 /// environment exactly as in production (`NOVYSE_FCM_SERVICE_ACCOUNT_FILE`, `NOVYSE_FCM_BASE_URL`,
 /// `NOVYSE_FCM_TOKEN_URI`), sending to the fake OAuth + FCM server of this suite. Devices register their
 /// push token through `PATCH /notification/push-token`, as the app does.
-@Suite("FanoutWakeupEndToEnd", .timeLimit(.minutes(3)))
+@Suite("FanoutWakeupEndToEnd", .timeLimit(.minutes(10)))
 struct FanoutWakeupEndToEndTests {
     /// Longer than any run of the test, so the documented trailing wake-up (at the end of the window)
     /// cannot fall inside it and "exactly one request" is an exact assertion.

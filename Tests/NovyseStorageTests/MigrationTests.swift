@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite("Schema migrations against a real Postgres")
 struct MigrationTests {
-    let logger = Logger(label: "test.migrations")
+    let logger = Logger.quiet("test.migrations")
 
     @Test("apply on an empty database, then again as a no-op")
     func applyTwice() async throws {
@@ -52,7 +52,7 @@ struct MigrationTests {
             for index in 0..<4 {
                 group.addTask {
                     try await withPostgresClient(url: database.url) { client in
-                        try await Migrator().migrate(client: client, logger: Logger(label: "migrate.\(index)"))
+                        try await Migrator().migrate(client: client, logger: Logger.quiet("migrate.\(index)"))
                     }
                 }
             }

@@ -254,8 +254,8 @@ struct ProjectorConvergenceTests {
 
 extension ProjectorFixture {
     /// Waits until the projector has created its group on every partition.
-    func waitForGroups(timeout: Duration = .seconds(20)) async throws {
-        try await Network.waitUntil("the projector's group on all \(layout.partitions) partitions", timeout: timeout) {
+    func waitForGroups(timeout: Duration = TestDeadline.generous) async throws {
+        try await TestDeadline.waitUntil("the projector's group on all \(layout.partitions) partitions", timeout: timeout) {
             ((try? await pipelineState())?.missingGroups.isEmpty) ?? false
         }
     }

@@ -35,13 +35,16 @@ final class ProjectorFixture: Sendable {
         "NOVYSE_PROJECTOR_GROUP": "projector",
     ]
 
-    private init(database: TestDatabase, redisServer: LocalRedis, command: CommandHarness, redis: RedisClient, postgres: PostgresClient) {
+    private init(
+        database: TestDatabase, redisServer: LocalRedis, command: CommandHarness, redis: RedisClient, postgres: PostgresClient,
+        postgresRun: Task<Void, Never>
+    ) {
         self.database = database
         self.redisServer = redisServer
         self.command = command
         self.redis = redis
         self.postgres = postgres
-        self.postgresRun = Task { await postgres.run() }
+        self.postgresRun = postgresRun
     }
 
     static func start() async throws -> ProjectorFixture {
@@ -58,11 +61,12 @@ final class ProjectorFixture: Sendable {
         logger.logLevel = .warning
         let redis = RedisClient(configuration: try RedisConfiguration(url: redisServer.url, poolSize: 4), logger: logger)
         let postgres = PostgresClient(
-            configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 4).client, backgroundLogger: logger
+            configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 4).client, backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger)
         )
-        let fixture = ProjectorFixture(database: database, redisServer: redisServer, command: command, redis: redis, postgres: postgres)
-        try await fixture.waitForPostgres()
-        return fixture
+        return ProjectorFixture(
+            database: database, redisServer: redisServer, command: command, redis: redis, postgres: postgres,
+            postgresRun: await postgres.runInBackground()
+        )
     }
 
     /// Runs `body` with a fresh fixture and always tears it down.
@@ -109,7 +113,7 @@ final class ProjectorFixture: Sendable {
     /// SIGKILL: no drain, no acknowledgement, no goodbye; entries it had read stay pending under its name.
     func kill(_ projector: RunningService) async {
         projector.process.signal(SIGKILL)
-        _ = await projector.process.waitForExit(timeout: .seconds(5))
+        _ = await projector.process.waitForExit(timeout: TestDeadline.generous)
     }
 
     /// The tail of every projector's output, for failure messages.
@@ -121,8 +125,8 @@ final class ProjectorFixture: Sendable {
     }
 
     /// Waits for the command side's outbox to be empty (everything committed has been published).
-    func waitForEmptyOutbox(timeout: Duration = .seconds(30)) async throws {
-        try await Network.waitUntil("the outbox to drain", timeout: timeout) {
+    func waitForEmptyOutbox(timeout: Duration = TestDeadline.generous) async throws {
+        try await TestDeadline.waitUntil("the outbox to drain", timeout: timeout) {
             (try? await outboxCount()) == 0
         }
     }
@@ -131,11 +135,5 @@ final class ProjectorFixture: Sendable {
         let rows = try await postgres.query("SELECT count(*)::int FROM novyse.outbox", logger: storeLogger)
         for try await count in rows.decode(Int.self) { return count }
         return 0
-    }
-
-    /// The long-lived client's first query, which also waits for `run()` to have started.
-    private func waitForPostgres() async throws {
-        try await Task.sleep(for: .milliseconds(20))
-        _ = try await outboxCount()
     }
 }

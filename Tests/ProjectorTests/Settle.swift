@@ -70,7 +70,7 @@ extension ProjectorFixture {
     /// Polls (bounded) until the outbox is empty, the snapshot has every committed item, and the group has
     /// delivered and seen acknowledged every entry of every partition; returns the settled state.
     @discardableResult
-    func settle(timeout: Duration = .seconds(60)) async throws -> PipelineState {
+    func settle(timeout: Duration = TestDeadline.generous) async throws -> PipelineState {
         let deadline = ContinuousClock.now + timeout
         var last = PipelineState()
         while ContinuousClock.now < deadline {
@@ -78,6 +78,8 @@ extension ProjectorFixture {
             if last.settled { return last }
             try await Task.sleep(for: .milliseconds(100))
         }
+        last = try await pipelineState()
+        if last.settled { return last }
         throw HarnessError("the projector did not settle within \(timeout): \(last)\n\(diagnostics())")
     }
 
@@ -87,7 +89,7 @@ extension ProjectorFixture {
     }
 
     /// `settle()`, then `replay()`.
-    func settleAndReplay(timeout: Duration = .seconds(60)) async throws -> (PipelineState, ProjectorStore.ReplayReport) {
+    func settleAndReplay(timeout: Duration = TestDeadline.generous) async throws -> (PipelineState, ProjectorStore.ReplayReport) {
         let started = ContinuousClock.now
         let state = try await settle(timeout: timeout)
         let settled = ContinuousClock.now - started

@@ -14,11 +14,11 @@ final class QueryFixture: Sendable {
     let postgres: PostgresClient
     private let postgresRun: Task<Void, Never>
 
-    private init(command: CommandHarness, query: RunningService, postgres: PostgresClient) {
+    private init(command: CommandHarness, query: RunningService, postgres: PostgresClient, postgresRun: Task<Void, Never>) {
         self.command = command
         self.query = query
         self.postgres = postgres
-        postgresRun = Task { await postgres.run() }
+        self.postgresRun = postgresRun
     }
 
     static func with<T>(
@@ -39,9 +39,9 @@ final class QueryFixture: Sendable {
         logger.logLevel = .warning
         let postgres = PostgresClient(
             configuration: try DatabaseConfiguration(url: command.database.url, maximumConnections: 4).client,
-            backgroundLogger: logger
+            backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger)
         )
-        let fixture = QueryFixture(command: command, query: query, postgres: postgres)
+        let fixture = QueryFixture(command: command, query: query, postgres: postgres, postgresRun: await postgres.runInBackground())
         do {
             let result = try await body(fixture)
             await fixture.stop()

@@ -35,7 +35,7 @@ struct DevStackTests {
         try dev.start()
 
         do {
-            try await Network.waitUntil("the dev stack banner", timeout: .seconds(150)) {
+            try await TestDeadline.waitUntil("the dev stack banner", timeout: .seconds(150)) {
                 dev.capturedOutput.contains("Novyse Sync is up") || !dev.isRunning
             }
         } catch {
@@ -48,21 +48,21 @@ struct DevStackTests {
             let ready = await HTTPProbe.request(port: ports[kind]!, path: "/health/ready")
             #expect(ready?.status == 200, "\(kind) not ready")
         }
-        #expect(Network.isListening(port: postgresPort))
-        #expect(Network.isListening(port: redisPort))
+        #expect(await Network.isListening(port: postgresPort))
+        #expect(await Network.isListening(port: redisPort))
         // Prefixed logs from every service reach the developer's terminal.
         for kind in ServiceKind.allCases {
             #expect(dev.capturedOutput.contains("[\(kind.rawValue)] "), "no output from \(kind)")
         }
 
         dev.signal(SIGINT)
-        let status = await dev.waitForExit(timeout: .seconds(90))
+        let status = await dev.waitForExit(timeout: TestDeadline.generous)
         #expect(status == 0, "\(dev.capturedOutput.suffix(3000))")
         for kind in ServiceKind.allCases {
-            #expect(!Network.isListening(port: ports[kind]!), "\(kind) still listening")
+            #expect(await !Network.isListening(port: ports[kind]!), "\(kind) still listening")
         }
-        #expect(!Network.isListening(port: postgresPort), "PostgreSQL still running")
-        #expect(!Network.isListening(port: redisPort), "Redis still running")
+        #expect(await !Network.isListening(port: postgresPort), "PostgreSQL still running")
+        #expect(await !Network.isListening(port: redisPort), "Redis still running")
         #expect(!FileManager.default.fileExists(atPath: dataDirectory + "/postgres/postmaster.pid"))
     }
 }

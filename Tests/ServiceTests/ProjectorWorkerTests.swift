@@ -29,90 +29,89 @@ struct ProjectorWorkerTests {
     @Test("mutations through the command API reach the snapshot through Redis; it equals a replay; SIGTERM exits 0")
     func liveConsumption() async throws {
         let database = try await TestPostgres.shared.makeDatabase()
-        let redis = try await LocalRedis.start()
-        defer { Task { await redis.stop() } }
-        let command = try await RunningService.start(
-            "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
-        )
-        defer { Task { await command.process.stop() } }
-        // The sweep is slowed to a crawl (it runs only once, at start), so what arrives comes through Redis.
-        let projector = try await RunningService.start(
-            "novyse-projector", portKey: "NOVYSE_PROJECTOR_PORT", databaseURL: database.url, redisURL: redis.url,
-            environment: Self.projectorEnvironment(sweepMilliseconds: 600_000)
-        )
-        defer { Task { await projector.process.stop() } }
-        try await Network.waitUntil("projector ready", timeout: .seconds(30)) {
-            await projector.get("/health/ready")?.status == 200
+        try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
+            try await withCleanup(try await RunningService.start(
+                "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
+            ), { command in await command.process.stop() }) { command in
+                // The sweep is slowed to a crawl (it runs only once, at start), so what arrives comes through Redis.
+                try await withCleanup(try await RunningService.start(
+                    "novyse-projector", portKey: "NOVYSE_PROJECTOR_PORT", databaseURL: database.url, redisURL: redis.url,
+                    environment: Self.projectorEnvironment(sweepMilliseconds: 600_000)
+                ), { projector in await projector.process.stop() }) { projector in
+                    try await TestDeadline.waitUntil("projector ready") {
+                        await projector.get("/health/ready")?.status == 200
+                    }
+
+                    let api = CommandAPI(port: command.port)
+                    try await api.writeSome()
+
+                    try await Self.waitUntilCaughtUp(database.url)
+                    try await withPostgresClient(url: database.url) { client in
+                        let replay = try await ProjectorStore(client: client, logger: Self.logger).replay(swap: false)
+                        #expect(replay.matches, "live \(replay.liveChecksum) rebuilt \(replay.rebuiltChecksum)")
+                        #expect(replay.items > 0)
+                    }
+                    let metrics = try #require(await projector.get("/metrics")).body
+                    #expect(Self.metric(metrics, #"novyse_projector_items_total{outcome="applied"}"#) ?? 0 > 0, "\(metrics)")
+                    #expect(Self.metric(metrics, #"novyse_projector_items_total{outcome="healed"}"#) == 0, "only Redis delivered")
+                    #expect(Self.metric(metrics, "novyse_projector_batches_total") ?? 0 > 0)
+
+                    // Nothing stays pending once the batches are acknowledged.
+                    try await TestDeadline.waitUntil("no pending entries") {
+                        let body = await projector.get("/metrics")?.body ?? ""
+                        return Self.metric(body, "novyse_projector_pending") == 0
+                    }
+
+                    // Status 0 is an exit by itself: `waitForExit` never kills, and a hang would leave nil.
+                    projector.process.signal(SIGTERM)
+                    let status = await projector.process.waitForExit(timeout: TestDeadline.generous)
+                    #expect(status == 0, "\(projector.process.capturedOutput.suffix(2000))")
+                    #expect(projector.process.capturedOutput.contains("projector stopped"))
+                }
+            }
         }
-
-        let api = CommandAPI(port: command.port)
-        try await api.writeSome()
-
-        try await Self.waitUntilCaughtUp(database.url)
-        try await withPostgresClient(url: database.url) { client in
-            let replay = try await ProjectorStore(client: client, logger: Self.logger).replay(swap: false)
-            #expect(replay.matches, "live \(replay.liveChecksum) rebuilt \(replay.rebuiltChecksum)")
-            #expect(replay.items > 0)
-        }
-        let metrics = try #require(await projector.get("/metrics")).body
-        #expect(Self.metric(metrics, #"novyse_projector_items_total{outcome="applied"}"#) ?? 0 > 0, "\(metrics)")
-        #expect(Self.metric(metrics, #"novyse_projector_items_total{outcome="healed"}"#) == 0, "only Redis delivered")
-        #expect(Self.metric(metrics, "novyse_projector_batches_total") ?? 0 > 0)
-
-        // Nothing stays pending once the batches are acknowledged.
-        try await Network.waitUntil("no pending entries", timeout: .seconds(20)) {
-            let body = await projector.get("/metrics")?.body ?? ""
-            return Self.metric(body, "novyse_projector_pending") == 0
-        }
-
-        let started = ContinuousClock.now
-        projector.process.signal(SIGTERM)
-        let status = await projector.process.waitForExit(timeout: .seconds(15))
-        #expect(status == 0, "\(projector.process.capturedOutput.suffix(2000))")
-        #expect(ContinuousClock.now - started < .seconds(10))
-        #expect(projector.process.capturedOutput.contains("projector stopped"))
     }
 
     @Test("a projector started after the events were published catches up from Postgres through the sweep")
     func lateStartCatchesUpBySweep() async throws {
         let database = try await TestPostgres.shared.makeDatabase()
-        let redis = try await LocalRedis.start()
-        defer { Task { await redis.stop() } }
-        let command = try await RunningService.start(
-            "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
-        )
-        defer { Task { await command.process.stop() } }
-        try await CommandAPI(port: command.port).writeSome()
-        // Published before the consumer group exists: the group starts at `$` and never sees these entries.
-        let behind = try await withPostgresClient(url: database.url) { client in
-            try await ProjectorStore(client: client, logger: Self.logger).lag().streamsBehind
-        }
-        #expect(behind > 0)
+        try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
+            try await withCleanup(try await RunningService.start(
+                "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
+            ), { command in await command.process.stop() }) { command in
+                try await CommandAPI(port: command.port).writeSome()
+                // Published before the consumer group exists: the group starts at `$` and never sees these entries.
+                let behind = try await withPostgresClient(url: database.url) { client in
+                    try await ProjectorStore(client: client, logger: Self.logger).lag().streamsBehind
+                }
+                #expect(behind > 0)
 
-        let projector = try await RunningService.start(
-            "novyse-projector", portKey: "NOVYSE_PROJECTOR_PORT", databaseURL: database.url, redisURL: redis.url,
-            environment: Self.projectorEnvironment(sweepMilliseconds: 300)
-        )
-        defer { Task { await projector.process.stop() } }
-        try await Self.waitUntilCaughtUp(database.url)
+                try await withCleanup(try await RunningService.start(
+                    "novyse-projector", portKey: "NOVYSE_PROJECTOR_PORT", databaseURL: database.url, redisURL: redis.url,
+                    environment: Self.projectorEnvironment(sweepMilliseconds: 300)
+                ), { projector in await projector.process.stop() }) { projector in
+                    try await Self.waitUntilCaughtUp(database.url)
 
-        // And what is written while it runs arrives too.
-        try await CommandAPI(port: command.port).writeSome()
-        try await Self.waitUntilCaughtUp(database.url)
-        try await withPostgresClient(url: database.url) { client in
-            let replay = try await ProjectorStore(client: client, logger: Self.logger).replay(swap: false)
-            #expect(replay.matches, "live \(replay.liveChecksum) rebuilt \(replay.rebuiltChecksum)")
+                    // And what is written while it runs arrives too.
+                    try await CommandAPI(port: command.port).writeSome()
+                    try await Self.waitUntilCaughtUp(database.url)
+                    try await withPostgresClient(url: database.url) { client in
+                        let replay = try await ProjectorStore(client: client, logger: Self.logger).replay(swap: false)
+                        #expect(replay.matches, "live \(replay.liveChecksum) rebuilt \(replay.rebuiltChecksum)")
+                    }
+                    let metrics = try #require(await projector.get("/metrics")).body
+                    #expect(Self.metric(metrics, #"novyse_projector_items_total{outcome="healed"}"#) ?? 0 > 0, "\(metrics)")
+                    projector.process.signal(SIGTERM)
+                    #expect(await projector.process.waitForExit(timeout: TestDeadline.generous) == 0)
+                }
+            }
         }
-        let metrics = try #require(await projector.get("/metrics")).body
-        #expect(Self.metric(metrics, #"novyse_projector_items_total{outcome="healed"}"#) ?? 0 > 0, "\(metrics)")
-        projector.process.signal(SIGTERM)
-        #expect(await projector.process.waitForExit(timeout: .seconds(15)) == 0)
     }
 
     // MARK: - Helpers
 
     static func waitUntilCaughtUp(_ url: String) async throws {
-        try await Network.waitUntil("snapshot caught up", timeout: .seconds(30)) {
+        try await TestDeadline.waitUntil("snapshot caught up") {
             let behind = try? await withPostgresClient(url: url) { client in
                 try await ProjectorStore(client: client, logger: logger).lag().streamsBehind
             }

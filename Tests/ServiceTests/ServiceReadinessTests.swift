@@ -14,52 +14,52 @@ struct ServiceReadinessTests {
           arguments: ServiceKind.allCases)
     func readinessFollowsDependencies(kind: ServiceKind) async throws {
         let database = try await TestPostgres.shared.makeDatabase(migrated: false)
-        let redis = try await LocalRedis.start()
-        defer { Task { await redis.stop() } }
-        let service = try await RunningService.start(
-            kind.executableName, portKey: kind.portKey, databaseURL: database.url, redisURL: redis.url
-        )
+        try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
+            let service = try await RunningService.start(
+                kind.executableName, portKey: kind.portKey, databaseURL: database.url, redisURL: redis.url
+            )
 
-        // Start-up migrated the empty database and both dependencies answer.
-        let ready = try #require(await service.get("/health/ready"))
-        #expect(ready.status == 200, "\(ready.body)")
-        #expect(ready.body.contains(#""postgres":true"#) && ready.body.contains(#""redis":true"#))
-        #expect(await service.get("/health/live")?.status == 200)
+            // Start-up migrated the empty database and both dependencies answer.
+            let ready = try #require(await service.get("/health/ready"))
+            #expect(ready.status == 200, "\(ready.body)")
+            #expect(ready.body.contains(#""postgres":true"#) && ready.body.contains(#""redis":true"#))
+            #expect(await service.get("/health/live")?.status == 200)
 
-        let metrics = try #require(await service.get("/metrics"))
-        #expect(metrics.status == 200)
-        #expect(metrics.body.contains("novyse_dependency_up"))
+            let metrics = try #require(await service.get("/metrics"))
+            #expect(metrics.status == 200)
+            #expect(metrics.body.contains("novyse_dependency_up"))
 
-        await redis.stop()
-        let down = try #require(await service.get("/health/ready"))
-        #expect(down.status == 503)
-        #expect(down.body.contains(#""redis":false"#) && down.body.contains(#""postgres":true"#))
-        #expect(await service.get("/health/live")?.status == 200, "liveness must not follow dependencies")
+            await redis.stop()
+            let down = try #require(await service.get("/health/ready"))
+            #expect(down.status == 503)
+            #expect(down.body.contains(#""redis":false"#) && down.body.contains(#""postgres":true"#))
+            #expect(await service.get("/health/live")?.status == 200, "liveness must not follow dependencies")
 
-        try await redis.restart()
-        try await Network.waitUntil("\(kind) ready again", timeout: .seconds(20)) {
-            await service.get("/health/ready")?.status == 200
+            try await redis.restart()
+            try await TestDeadline.waitUntil("\(kind) ready again") {
+                await service.get("/health/ready")?.status == 200
+            }
+
+            service.process.signal(SIGTERM)
+            let status = await service.process.waitForExit(timeout: TestDeadline.generous)
+            #expect(status == 0, "\(service.process.capturedOutput.suffix(2000))")
         }
-
-        service.process.signal(SIGTERM)
-        let status = await service.process.waitForExit(timeout: .seconds(20))
-        #expect(status == 0, "\(service.process.capturedOutput.suffix(2000))")
     }
 
     @Test("an unknown route answers 404 in the error envelope, never an HTML page or a 500")
     func unknownRoute() async throws {
         let database = try await TestPostgres.shared.makeDatabase()
-        let redis = try await LocalRedis.start()
-        defer { Task { await redis.stop() } }
-        let service = try await RunningService.start(
-            "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
-        )
-        defer { Task { await service.process.stop() } }
-        let response = try #require(await service.get("/no/such/thing"))
-        #expect(response.status == 404)
-        let envelope = try JSONDecoder().decode(ErrorEnvelopeProbe.self, from: Data(response.body.utf8))
-        #expect(envelope.success == false)
-        #expect(envelope.error.code == "NOT_FOUND")
+        try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
+            try await withCleanup(try await RunningService.start(
+                "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
+            ), { service in await service.process.stop() }) { service in
+                let response = try #require(await service.get("/no/such/thing"))
+                #expect(response.status == 404)
+                let envelope = try JSONDecoder().decode(ErrorEnvelopeProbe.self, from: Data(response.body.utf8))
+                #expect(envelope.success == false)
+                #expect(envelope.error.code == "NOT_FOUND")
+            }
+        }
     }
 
     @Test("a bad configuration value stops start-up with status 78 and names the key")
@@ -71,7 +71,7 @@ struct ServiceReadinessTests {
             name: "query", executable: BuiltProducts.path("novyse-query"), environment: environment, output: .captured
         )
         try process.start()
-        let status = await process.waitForExit(timeout: .seconds(20))
+        let status = await process.waitForExit(timeout: TestDeadline.generous)
         #expect(status == 78)
         #expect(process.capturedOutput.contains("NOVYSE_QUERY_PORT"))
     }
@@ -88,18 +88,18 @@ struct RequestMetricsTests {
     @Test("a refused request is counted with its 4xx status, never as a 500")
     func statusInMetrics() async throws {
         let database = try await TestPostgres.shared.makeDatabase()
-        let redis = try await LocalRedis.start()
-        defer { Task { await redis.stop() } }
-        let service = try await RunningService.start(
-            "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
-        )
-        defer { Task { await service.process.stop() } }
-        let refused = await HTTPProbe.request(
-            port: service.port, method: "POST", path: "/message", headers: ["Content-Type": "application/json"], body: "{}"
-        )
-        #expect(refused?.status == 401)
-        let metrics = try #require(await service.get("/metrics")).body
-        let line = metrics.split(separator: "\n").first { $0.hasPrefix("hb_requests{") && $0.contains(#"http_route="/message""#) }
-        #expect(line?.contains(#"http_response_status_code="401""#) == true, "\(line.map(String.init) ?? "no line")")
+        try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
+            try await withCleanup(try await RunningService.start(
+                "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
+            ), { service in await service.process.stop() }) { service in
+                let refused = await HTTPProbe.request(
+                    port: service.port, method: "POST", path: "/message", headers: ["Content-Type": "application/json"], body: "{}"
+                )
+                #expect(refused?.status == 401)
+                let metrics = try #require(await service.get("/metrics")).body
+                let line = metrics.split(separator: "\n").first { $0.hasPrefix("hb_requests{") && $0.contains(#"http_route="/message""#) }
+                #expect(line?.contains(#"http_response_status_code="401""#) == true, "\(line.map(String.init) ?? "no line")")
+            }
+        }
     }
 }

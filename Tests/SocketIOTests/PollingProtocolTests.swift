@@ -95,7 +95,9 @@ import Testing
     }
 
     @Test func aPollWhoseConnectionDropsEndsTheSessionAtOnce() async throws {
-        try await SocketIOTestServer.with { server in
+        // Heartbeats far longer than the wait below: only the dropped connection can end the session in time.
+        let slowHeartbeat = SocketIOConfiguration(pingInterval: .seconds(600), pingTimeout: .seconds(600))
+        try await SocketIOTestServer.with(slowHeartbeat) { server in
             let client = PollingClient(port: server.port)
             let (sid, socketID) = try await client.connect(token: "user:dana")
             // A raw connection, so the test can close it while the GET waits (as a killed app would).
@@ -104,8 +106,8 @@ import Testing
             #expect(request.utf8.withContiguousStorageIfAvailable { write(fd, $0.baseAddress, $0.count) } == request.utf8.count)
             try await SocketIOTestServer.waitUntil("the GET to wait") { server.server.pendingPollCount(sid: sid) == 1 }
             close(fd)
-            // Well before any heartbeat (25 s by default): the close alone ends the session.
-            try await SocketIOTestServer.waitUntil("the session to end", timeout: .seconds(5)) {
+            // Well before any heartbeat: the close alone ends the session.
+            try await SocketIOTestServer.waitUntil("the session to end") {
                 server.handler.entries.contains("disconnected dana transport close")
             }
             #expect(!server.server.emit(toSocket: socketID, event: "late", data: nil))

@@ -32,7 +32,7 @@ import Testing
                 client.capturedOutput.contains("ack ")
             }
             #expect(server.server.emit(toSocket: socketID, event: "greeting", data: ["text": "hello"]))
-            let status = await client.waitForExit(timeout: .seconds(30))
+            let status = await client.waitForExit(timeout: TestDeadline.generous)
             let output = client.capturedOutput
             #expect(status == 0, "\(output)")
             #expect(output.contains(#"ack {"hello": "novyse"}"#), "\(output)")
@@ -50,7 +50,7 @@ import Testing
         try await SocketIOTestServer.with { server in
             let client = try Self.start(port: server.port, token: "expired", transports: transports)
             defer { client.signal(SIGKILL) }
-            let status = await client.waitForExit(timeout: .seconds(30))
+            let status = await client.waitForExit(timeout: TestDeadline.generous)
             #expect(status == 0, "\(client.capturedOutput)")
             #expect(client.capturedOutput.contains(#""code": "AUTH_TOKEN_EXPIRED""#), "\(client.capturedOutput)")
         }

@@ -1,3 +1,4 @@
+import TestSupport
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -50,9 +51,9 @@ struct SocketIOTestServer: Sendable {
     let server: SocketIOServer<RecordingHandler>
     let handler: RecordingHandler
 
-    /// Short enough for a test, long enough that a loaded 2-core machine (the whole suite runs in parallel)
-    /// still answers a ping in time.
-    static let fastHeartbeat = SocketIOConfiguration(pingInterval: .milliseconds(500), pingTimeout: .milliseconds(2000))
+    /// Frequent pings, so a test sees several soon; a pong may take its time (10 s), as a client in this
+    /// process does on a loaded 2-core machine running the whole suite, so only a silent client times out.
+    static let fastHeartbeat = SocketIOConfiguration(pingInterval: .milliseconds(500), pingTimeout: .seconds(10))
 
     static func with(
         _ configuration: SocketIOConfiguration = .init(),
@@ -92,7 +93,7 @@ struct SocketIOTestServer: Sendable {
 
     /// Waits until `condition` holds, polling every 5 ms, or fails after `timeout`.
     static func waitUntil(
-        _ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool
+        _ what: String, timeout: Duration = TestDeadline.generous, _ condition: () async throws -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while try await !condition() {

@@ -1,3 +1,4 @@
+import TestSupport
 import HummingbirdWSClient
 import Logging
 import NIOConcurrencyHelpers
@@ -58,7 +59,7 @@ final class TestWebSocket: Sendable {
     func close() { outgoing.finish() }
 
     /// The next text message; throws `Closed` when the connection ended first, `TimedOut` after `timeout`.
-    func next(timeout: Duration = .seconds(10)) async throws -> String {
+    func next(timeout: Duration = TestDeadline.generous) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while true {
             let (message, closed): (String?, Bool) = inbox.withLockedValue { state in
@@ -73,7 +74,7 @@ final class TestWebSocket: Sendable {
     }
 
     /// Waits until the server has closed the connection (messages still unread are dropped).
-    func waitUntilClosed(timeout: Duration = .seconds(10)) async throws {
+    func waitUntilClosed(timeout: Duration = TestDeadline.generous) async throws {
         let deadline = ContinuousClock.now + timeout
         while !inbox.withLockedValue({ $0.closed }) {
             guard ContinuousClock.now < deadline else { throw TimedOut(what: "the WebSocket to close") }

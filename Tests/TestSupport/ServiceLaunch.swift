@@ -50,7 +50,7 @@ public struct RunningService: Sendable {
             )
             try process.start()
             var live = false
-            try await Network.waitUntil("\(executable) /health/live", timeout: .seconds(60)) {
+            try await TestDeadline.waitUntil("\(executable) /health/live") {
                 guard process.isRunning else { return true }  // exited: stop waiting
                 live = await HTTPProbe.request(port: port, path: "/health/live", timeout: .seconds(1))?.status == 200
                 return live

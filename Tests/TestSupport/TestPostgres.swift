@@ -28,7 +28,7 @@ public actor TestPostgres {
         if starting == nil {
             starting = Task {
                 let started = try await LocalPostgres.start(durable: false)
-                TestCleanup.register { started.stop() }
+                TestCleanup.register { started.stopBlocking() }
                 return started
             }
         }
@@ -52,9 +52,9 @@ public actor TestPostgres {
     private func prepareTemplate(on server: LocalPostgres) async throws {
         if templating == nil {
             templating = Task {
-                try server.createDatabase(Self.templateName)
+                try await server.createDatabase(Self.templateName)
                 try await withPostgresClient(url: server.url(database: Self.templateName)) { client in
-                    try await Migrator().migrate(client: client, logger: Logger(label: "test.migrate"))
+                    try await Migrator().migrate(client: client, logger: Logger.quiet("test.migrate"))
                 }
             }
         }
