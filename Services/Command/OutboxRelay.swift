@@ -64,7 +64,8 @@ struct OutboxRelay: Service {
     /// next wake-up. The holder is probably publishing our rows anyway.
     static let busyRetryDelay = Duration.milliseconds(5)
     static let busyRetryLimit = 100
-    static let initialBackoff = Duration.milliseconds(50)
+    /// The wait after the first failed attempt.
+    let initialBackoff: Duration
     /// The longest wait between two failed attempts (the backoff doubles up to it).
     let maximumBackoff: Duration
     /// The last drain at shutdown gives up after this long.
@@ -80,6 +81,7 @@ struct OutboxRelay: Service {
         batchSize: Int = 500,
         pollInterval: Duration = .seconds(1),
         publishing: Publishing = .script,
+        initialBackoff: Duration = .milliseconds(50),
         maximumBackoff: Duration = .seconds(2),
         finalDrainTimeout: Duration = .seconds(5),
         logger: Logger
@@ -92,6 +94,7 @@ struct OutboxRelay: Service {
         self.maxLength = maxLength
         self.batchSize = batchSize
         self.pollInterval = pollInterval
+        self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff
         self.finalDrainTimeout = finalDrainTimeout
         var logger = logger
@@ -110,7 +113,7 @@ struct OutboxRelay: Service {
     /// Relays until graceful shutdown (or cancellation), then tries one last drain. Call once per instance.
     func run() async throws {
         await schemaReady()
-        let state = RelayState()
+        let state = RelayState(initialBackoff: initialBackoff)
         // Start with a drain: a previous process may have left committed rows unpublished.
         wakeup.yield()
         await withDiscardingTaskGroup { group in
@@ -287,10 +290,16 @@ private final class ScriptSupport: @unchecked Sendable {
 
 /// The loop's own state; lives in `run()`'s task only.
 private final class RelayState {
-    var backoff = OutboxRelay.initialBackoff
+    let initialBackoff: Duration
+    var backoff: Duration
     var lastGaugeRefresh: ContinuousClock.Instant?
     private var outageStart: ContinuousClock.Instant?
     private var failuresInOutage = 0
+
+    init(initialBackoff: Duration) {
+        self.initialBackoff = initialBackoff
+        backoff = initialBackoff
+    }
 
     /// The last attempt failed.
     var inOutage: Bool { outageStart != nil }
@@ -309,7 +318,7 @@ private final class RelayState {
     }
 
     func succeeded(logger: Logger) {
-        backoff = OutboxRelay.initialBackoff
+        backoff = initialBackoff
         guard let start = outageStart else { return }
         logger.info(
             "outbox relay publishing again",

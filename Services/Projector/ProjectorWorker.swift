@@ -75,6 +75,7 @@ struct ProjectorWorker: Service {
                 if !state.groupsReady {
                     try await createGroups()
                     state.groupsReady = true
+                    metrics.groupsReady.record(1)
                 }
                 if now >= state.nextClaim {
                     try await claim(state)
@@ -102,6 +103,7 @@ struct ProjectorWorker: Service {
                     metadata: ["error": "\(message)"]
                 )
                 state.groupsReady = false
+                metrics.groupsReady.record(0)
             } catch let error as RedisError {
                 state.redis.failed(error, logger: logger, what: "Redis")
                 let delay = state.redisBackoff
@@ -320,6 +322,9 @@ struct ProjectorMetrics: Sendable {
     let lagIDs = Gauge(label: "novyse_projector_lag_ids")
     let lagSeconds = Gauge(label: "novyse_projector_lag_seconds")
     let pending = Gauge(label: "novyse_projector_pending")
+    /// 1 once this process's consumer groups exist on every partition (created from `$`, after the start-up
+    /// sweep), 0 before and while Redis has lost them: until then new items reach the snapshot only by healing.
+    let groupsReady = Gauge(label: "novyse_projector_groups_ready")
 
     func items(_ outcome: Outcome) -> Counter { itemCounters[outcome]! }
 

@@ -163,7 +163,7 @@ extension LocalRedis {
         Shell.killWhenParentDies(pid: pid)
 
         do {
-            try await Network.waitUntil("redis-server on port \(port) (log: \(logPath))", timeout: .seconds(20)) {
+            try await Network.waitUntil("redis-server on port \(port) (log: \(logPath))") {
                 guard process.isRunning else { return true }
                 return await offloaded { isOurServer(port: port, pid: pid) }
             }

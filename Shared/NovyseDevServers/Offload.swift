@@ -29,10 +29,11 @@ public func offloaded<T: Sendable>(_ body: @escaping @Sendable () -> T) async ->
 
 extension Task where Success == Never, Failure == Never {
     /// Sleeps even in a cancelled task (where `Task.sleep` returns at once), so a cleanup loop that polls a
-    /// dying process neither spins nor gives up early.
+    /// dying process neither spins nor gives up early. The sleep runs in an unstructured task, which does not
+    /// inherit the cancellation, so it holds no thread while it waits.
     static func yieldingSleep(_ duration: Duration) async {
         if Task.isCancelled {
-            await offloaded { usleep(UInt32(duration / .microseconds(1))) }
+            await Task<Void, Never> { try? await Task<Never, Never>.sleep(for: duration) }.value
         } else {
             try? await Task.sleep(for: duration)
         }

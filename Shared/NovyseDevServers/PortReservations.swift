@@ -27,6 +27,9 @@ enum PortReservations {
         defer { lock.unlock() }
         let range = candidateRange()
         let size = range.count
+        guard size > 0 else {
+            throw DevServerError.system("no room for reserved ports outside net.ipv4.ip_local_port_range")
+        }
         var position = cursor ?? Int(getpid()) &* 7919 % size
         for _ in 0..<size {
             let port = range.lowerBound + position % size
@@ -48,8 +51,9 @@ enum PortReservations {
             let numbers = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
             if numbers.count == 2 { (low, high) = (numbers[0], numbers[1]) }
         }
-        if low - 1 > 12_000 { return 12_000..<low }
-        return (high + 1)..<65_536
+        let below = 12_000..<max(12_000, low)
+        let above = min(65_536, high + 1)..<65_536
+        return below.count >= above.count ? below : above
     }
 
     /// Takes the port's lock file and checks that nothing is bound to the port; the lock's descriptor on
@@ -57,8 +61,9 @@ enum PortReservations {
     private static func claim(_ port: Int) -> Int32? {
         mkdir(directory, 0o777)
         chmod(directory, 0o1777)
-        let fd = open("\(directory)/\(port).lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
+        let fd = open("\(directory)/\(port).lock", O_CREAT | O_RDONLY | O_CLOEXEC, 0o666)
         guard fd >= 0 else { return nil }
+        fchmod(fd, 0o666)  // whatever the umask: another user's run can lock it too
         guard flock(fd, LOCK_EX | LOCK_NB) == 0, isBindable(port) else {
             close(fd)
             return nil

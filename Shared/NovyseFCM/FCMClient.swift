@@ -86,6 +86,9 @@ public final class FCMClient: Sendable {
                 }
                 refreshedAfterUnauthorized = true
             case .retry(let after, let status, let detail):
+                // A request cut short by cancellation (graceful shutdown) failed for no fault of FCM's: it is
+                // interrupted, so the caller keeps the wake-up for the next sender, even on the last try.
+                if Task.isCancelled { return FCMSendReport(outcome: .interrupted, attempts: attempts) }
                 tries += 1
                 guard tries < configuration.maxAttempts else {
                     return FCMSendReport(outcome: .failed(.unavailable(status: status, detail: detail)), attempts: attempts)

@@ -64,12 +64,12 @@ struct ClientConvergenceTests {
                     try? await Task.sleep(for: .milliseconds(100))
                 }
             }
-            // The load runs for `workload`, and on (up to a minute more) until every fault, every checked kind
+            // The load runs for `workload`, and on (up to the generous test deadline more) until every fault, every checked kind
             // of mutation, a lost answer, an applied push and a push gap have happened at least once: on a
             // loaded machine fewer operations fit in the time, and the run must still exercise everything it
             // claims to.
             let deadline = ContinuousClock.now + workload
-            let hardStop = deadline + .seconds(60)
+            let hardStop = deadline + TestDeadline.generous
             let covered = Locked(false)
             let keepGoing: @Sendable () -> Bool = {
                 let now = ContinuousClock.now

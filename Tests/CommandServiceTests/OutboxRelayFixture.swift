@@ -112,12 +112,13 @@ struct RelayFixture: Sendable {
         batchSize: Int = 500,
         pollInterval: Duration = .milliseconds(200),
         publishing: OutboxRelay.Publishing = .script,
+        initialBackoff: Duration = .milliseconds(50),
         maximumBackoff: Duration = .seconds(2),
         finalDrainTimeout: Duration = .seconds(5)
     ) -> OutboxRelay {
         OutboxRelay(
             store: OutboxStore(client: client, logger: logger), redis: redis, layout: layout, batchSize: batchSize,
-            pollInterval: pollInterval, publishing: publishing, maximumBackoff: maximumBackoff,
+            pollInterval: pollInterval, publishing: publishing, initialBackoff: initialBackoff, maximumBackoff: maximumBackoff,
             finalDrainTimeout: finalDrainTimeout, logger: logger
         )
     }

@@ -20,39 +20,36 @@ struct OutboxRelayTests {
             let relay = fixture.makeRelay(pollInterval: .milliseconds(100))
             await fixture.redisServer.stop()
             // Commits succeed without Redis: they only touch Postgres.
-            let (expected, total) = try await withRunningRelay(relay) {
-                let alice = try await fixture.seed.createUser()
-                let bob = try await fixture.seed.createUser()
-                let chat = try await fixture.seed.createChat(owner: alice, members: [bob])
-                relay.kick()
-                for round in 0..<10 {
-                    try await fixture.seed.append(StreamID(kind: .chatMessages, key: chat), actor: round.isMultiple(of: 2) ? alice : bob)
-                    try await fixture.seed.append(StreamID(kind: .chatEvents, key: chat), actor: bob)
-                    try await fixture.seed.append(StreamID(kind: .profileEvents, key: alice), actor: alice)
-                    try await fixture.seed.append(StreamID(kind: .localEvents, key: bob), actor: bob)
-                    relay.kick()
-                }
-                let expected = try await fixture.seed.expectedStreams()
-                let total = expected.values.reduce(0) { $0 + $1.count }
-                #expect(total == 2 + 1 + 40)
-
-                // The relay keeps trying (and failing) without exiting; nothing leaves the outbox.
-                try await TestDeadline.waitUntil("relay failing while Redis is down") { relay.stats.failures >= 3 }
-                #expect(try await fixture.store.pendingCount() == total)
-                #expect(relay.stats.published == 0)
-                return (expected, total)
+            let alice = try await fixture.seed.createUser()
+            let bob = try await fixture.seed.createUser()
+            let chat = try await fixture.seed.createChat(owner: alice, members: [bob])
+            for round in 0..<10 {
+                try await fixture.seed.append(StreamID(kind: .chatMessages, key: chat), actor: round.isMultiple(of: 2) ? alice : bob)
+                try await fixture.seed.append(StreamID(kind: .chatEvents, key: chat), actor: bob)
+                try await fixture.seed.append(StreamID(kind: .profileEvents, key: alice), actor: alice)
+                try await fixture.seed.append(StreamID(kind: .localEvents, key: bob), actor: bob)
             }
+            let expected = try await fixture.seed.expectedStreams()
+            let total = expected.values.reduce(0) { $0 + $1.count }
+            #expect(total == 2 + 1 + 40)
 
-            // A publisher's error reaches the caller as itself, and the rows stay. Only with the relay stopped:
-            // while it runs it may hold the relay lock, and `relayBatch` then returns nil without publishing.
+            // A publisher's error reaches the caller as itself, and the rows stay. Before any relay runs: a
+            // running relay may hold the relay lock, and `relayBatch` then returns nil without publishing.
             await #expect(throws: RedisError.self) {
                 let relayed = try await fixture.store.relayBatch(limit: 10) { entries in try await relay.publish(entries) }
                 Issue.record("relayBatch returned \(relayed.map(String.init) ?? "nil (lock busy)") with Redis down")
             }
             #expect(try await fixture.store.pendingCount() == total)
 
-            try await fixture.redisServer.restart()
-            try await withRunningRelay(fixture.makeRelay(pollInterval: .milliseconds(100))) {
+            try await withRunningRelay(relay) {
+                relay.kick()
+                // The relay keeps trying (and failing) without exiting; nothing leaves the outbox.
+                try await TestDeadline.waitUntil("relay failing while Redis is down") { relay.stats.failures >= 3 }
+                #expect(try await fixture.store.pendingCount() == total)
+                #expect(relay.stats.published == 0)
+
+                // The same relay, failing until now, publishes everything once Redis is back.
+                try await fixture.redisServer.restart()
                 try await fixture.waitUntilDrained(publishedEntries: total)
             }
             let published = try await fixture.readPipeline()
@@ -313,16 +310,18 @@ extension OutboxRelayTests {
     @Test("graceful shutdown during a Redis outage stops promptly and keeps the rows")
     func gracefulShutdownDuringOutage() async throws {
         try await withRelayFixture { fixture in
-            // A final drain or a backoff that were waited out would take ten minutes, far past the guard.
+            // A final drain or a backoff that were waited out would take ten minutes, far past the guard: from
+            // its first failure on, the relay sleeps 600 s between attempts.
             let relay = fixture.makeRelay(
-                pollInterval: .milliseconds(50), maximumBackoff: .seconds(600), finalDrainTimeout: .seconds(600)
+                pollInterval: .milliseconds(50), initialBackoff: .seconds(600), maximumBackoff: .seconds(600),
+                finalDrainTimeout: .seconds(600)
             )
             _ = try await fixture.seed.createUser()
             await fixture.redisServer.stop()
             let group = ServiceGroup(services: [relay], logger: fixture.logger)
             let outcome = try await runUntilStopped(group) {
-                // Deep enough into the backoff that the relay is sleeping, not working, most of the time.
-                try await TestDeadline.waitUntil("relay failing") { relay.stats.failures >= 5 }
+                // After the first failure the relay is in its 600 s backoff sleep: shutdown must interrupt it.
+                try await TestDeadline.waitUntil("relay failing") { relay.stats.failures >= 1 }
             }
             #expect(outcome.stoppedByItself, "still running \(outcome.elapsed) after graceful shutdown")
             #expect(try await fixture.store.pendingCount() == 1, "the user's creation waits for the next relay")

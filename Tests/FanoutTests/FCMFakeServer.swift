@@ -70,7 +70,10 @@ final class FCMFakeServer: Sendable {
                 }
                 return (valid, reply, state.sendDelay)
             }
-            if delay > .zero { try await Task.sleep(for: delay) }
+            // A delayed answer ends early once the test sets the delay back to zero, so a test can hold a send
+            // in flight for as long as it likes and still stop this server promptly.
+            let answerAt = ContinuousClock.now + delay
+            while answerAt > ContinuousClock.now, state.current.sendDelay > .zero { try await Task.sleep(for: .milliseconds(10)) }
             guard valid else { return Self.reply(.unauthorized) }
             guard context.parameters.get("project") == account.projectID else {
                 return Self.reply(.fcmError(404, "NOT_FOUND", fcmCode: nil, message: "unknown project"))

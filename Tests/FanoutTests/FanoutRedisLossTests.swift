@@ -67,7 +67,7 @@ struct FanoutRedisLossTests {
 
         let sent = try await harness.send("after the flush", in: chat, as: alice)
         #expect(sent.status == 200)
-        let events = try await collector.wait(bobPhone, for: "the message sent after the flush", timeout: .seconds(30)) {
+        let events = try await collector.wait(bobPhone, for: "the message sent after the flush") {
             $0.named("message:new").contains { $0.data["content"]?.stringValue == "after the flush" }
         }
         let message = try #require(events.named("message:new").last?.data)

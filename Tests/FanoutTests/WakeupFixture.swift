@@ -64,29 +64,43 @@ final class WakeupFixture: Sendable {
         }
     }
 
-    /// Stops every sender (gracefully, within a deadline: the loop must notice shutdown), then the rest.
-    func stop() async throws {
+    /// Stops every sender gracefully and returns how long they took; `stop()` also bounds that, loosely,
+    /// and the dedicated shutdown test bounds it against timers far longer than the bound.
+    @discardableResult
+    func stopSenders() async throws -> Duration {
         let started = ContinuousClock.now
-        for sender in senders.current { await sender.group.triggerGracefulShutdown() }
-        for sender in senders.current { try await sender.task.value }
-        let stopping = ContinuousClock.now - started
+        let running = senders.withLock { running in
+            defer { running = [] }
+            return running
+        }
+        for sender in running { await sender.group.triggerGracefulShutdown() }
+        for sender in running { try await sender.task.value }
+        return ContinuousClock.now - started
+    }
+
+    /// Stops every sender (gracefully: the loop must notice shutdown), then the rest.
+    func stop() async throws {
+        let stopping = try await stopSenders()
+        fake.state.withLock { $0.sendDelay = .zero }
         postgresRun.cancel()
         await postgresRun.value
         await redis.shutdown()
         await fake.stop()
         await redisServer.stop()
-        // A sender blocked until its FCM requests or reads ended on their own would not stop at all.
+        // Catches a sender that does not stop at all; whether it interrupts its waits rather than waiting them
+        // out is `gracefulShutdownCutsASlowSendShort`'s question, with timers ten times longer than its bound.
         #expect(stopping < TestDeadline.generous, "senders took \(stopping) to stop after graceful shutdown")
     }
 
     /// Short intervals so that claims and trailing releases happen within a test's patience.
     func configuration(
-        consumer: String = "sender-1", window: Duration = .seconds(30), claimIdle: Duration = .seconds(30), maxAttempts: Int = 4
+        consumer: String = "sender-1", window: Duration = .seconds(30), claimIdle: Duration = .seconds(30), maxAttempts: Int = 4,
+        requestTimeout: Duration = .seconds(5)
     ) throws -> WakeupConfiguration {
         let fcm = FCMConfiguration(
             serviceAccount: try FCMTestAccount.shared.serviceAccount(tokenURI: fake.tokenURI),
             baseURL: fake.baseURL, maxAttempts: maxAttempts, initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(200),
-            maxRetryAfter: .seconds(5), requestTimeout: .seconds(5)
+            maxRetryAfter: .seconds(5), requestTimeout: requestTimeout
         )
         return WakeupConfiguration(
             fcm: fcm, prefix: "novyse", window: window, group: "wakeup", consumer: consumer, batchSize: 50, concurrency: 8,

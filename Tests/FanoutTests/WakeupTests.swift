@@ -177,6 +177,24 @@ struct WakeupTests {
         }  // the fixture checks that the idle sender stops promptly at graceful shutdown
     }
 
+    @Test func gracefulShutdownCutsASlowSendShortAndLeavesItPending() async throws {
+        try await WakeupFixture.with { fixture in
+            let device = try await fixture.makeDevice(token: "token-slow")
+            // Every timer the sender could wait out is ten times the bound below: FCM answers after 600 s and the
+            // client would wait that long for it.
+            fixture.fake.state.withLock { $0.sendDelay = .seconds(600) }
+            fixture.startSender(try fixture.configuration(maxAttempts: 1, requestTimeout: .seconds(600)))
+            try await fixture.queue().enqueue([device])
+            try await FCMWait.until("the slow send in flight", state: { await fixture.describe() }) {
+                fixture.sends.count == 1
+            }
+            let stopping = try await fixture.stopSenders()
+            #expect(stopping < .seconds(60), "the sender waited \(stopping) for its send instead of cutting it short")
+            #expect(try await fixture.pending() == 1, "the unfinished wake-up stays pending for the next sender")
+            #expect(fixture.sends.count == 1)
+        }
+    }
+
     @Test func aDeviceWithoutTokenIsAcknowledgedUnsent() async throws {
         try await WakeupFixture.with { fixture in
             let silent = try await fixture.makeDevice(token: nil)

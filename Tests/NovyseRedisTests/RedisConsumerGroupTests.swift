@@ -43,22 +43,23 @@ struct RedisConsumerGroupTests {
 
     @Test("a blocking read longer than the command timeout returns [] and the timeout is restored")
     func blockTimesOut() async throws {
-        try await withRedis(poolSize: 1, commandTimeout: .milliseconds(500)) { _, redis in
+        // The extended timeout is the block plus the command timeout: 3 s of slack for Redis to answer.
+        try await withRedis(poolSize: 1, commandTimeout: .seconds(3)) { _, redis in
             try await redis.xgroupCreate("quiet", group: "g")
             let clock = ContinuousClock()
             let start = clock.now
             let batches = try await redis.xreadgroup(
-                group: "g", consumer: "c", streams: [(key: "quiet", id: ">")], block: .milliseconds(1200)
+                group: "g", consumer: "c", streams: [(key: "quiet", id: ">")], block: .seconds(6)
             )
             let elapsed = clock.now - start
             #expect(batches == [])
-            #expect(elapsed >= .milliseconds(1100))
+            #expect(elapsed >= .milliseconds(5900))
             // A read that outlived its extended timeout would have thrown above; this only bounds a hang.
             #expect(elapsed < TestDeadline.generous)
 
-            // Same single connection: an unrecognised blocking command must hit the plain 500 ms
-            // command timeout again, not the extended one.
-            let timedOut = await #expect(throws: RedisError.self) { try await redis.send(["BLPOP", "nothing", "3"]) }
+            // Same single connection: an unrecognised blocking command must hit the plain 3 s command
+            // timeout again, not the extended one (BLPOP would block 30 s).
+            let timedOut = await #expect(throws: RedisError.self) { try await redis.send(["BLPOP", "nothing", "30"]) }
             #expect(timedOut == .timeout)
             #expect(timedOut?.code == "REDIS_TIMEOUT")
             try await redis.ping()

@@ -90,7 +90,7 @@ final class QueryFixture: Sendable {
         if let user { headers["Authorization"] = "Bearer \(user.token)" }
         if body != nil && headers["Content-Type"] == nil { headers["Content-Type"] = "application/json" }
         guard let response = await HTTPProbe.request(
-            port: query.port, method: method, path: path, headers: headers, body: body, timeout: .seconds(30)
+            port: query.port, method: method, path: path, headers: headers, body: body, timeout: TestDeadline.generous
         ) else { throw HarnessError("no answer to \(method) \(path)") }
         return APIAnswer(status: response.status, body: response.body, replayed: false)
     }

@@ -35,7 +35,7 @@ struct DevStackTests {
         try dev.start()
 
         do {
-            try await TestDeadline.waitUntil("the dev stack banner", timeout: .seconds(150)) {
+            try await TestDeadline.waitUntil("the dev stack banner", timeout: .seconds(150) * TestDeadline.scale) {
                 dev.capturedOutput.contains("Novyse Sync is up") || !dev.isRunning
             }
         } catch {
@@ -45,7 +45,7 @@ struct DevStackTests {
         }
         #expect(dev.isRunning, "\(dev.capturedOutput.suffix(3000))")
         for kind in ServiceKind.allCases {
-            let ready = await HTTPProbe.request(port: ports[kind]!, path: "/health/ready")
+            let ready = await HTTPProbe.request(port: ports[kind]!, path: "/health/ready", timeout: TestDeadline.generous)
             #expect(ready?.status == 200, "\(kind) not ready")
         }
         #expect(await Network.isListening(port: postgresPort))

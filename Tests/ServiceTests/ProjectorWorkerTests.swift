@@ -38,8 +38,13 @@ struct ProjectorWorkerTests {
                     "novyse-projector", portKey: "NOVYSE_PROJECTOR_PORT", databaseURL: database.url, redisURL: redis.url,
                     environment: Self.projectorEnvironment(sweepMilliseconds: 600_000)
                 ), { projector in await projector.process.stop() }) { projector in
-                    try await TestDeadline.waitUntil("projector ready") {
-                        await projector.get("/health/ready")?.status == 200
+                    // Ready is not yet consuming: the groups are created from `$` after the start-up sweep, and
+                    // what is committed before that reaches the snapshot only by healing. So the writes wait for
+                    // the groups, and "nothing healed" below is a claim about Redis delivery, not about timing.
+                    try await TestDeadline.waitUntil("projector ready, its consumer groups created") {
+                        guard await projector.get("/health/ready")?.status == 200 else { return false }
+                        let body = await projector.get("/metrics")?.body ?? ""
+                        return Self.metric(body, "novyse_projector_groups_ready") == 1
                     }
 
                     let api = CommandAPI(port: command.port)
@@ -62,10 +67,14 @@ struct ProjectorWorkerTests {
                         return Self.metric(body, "novyse_projector_pending") == 0
                     }
 
-                    // Status 0 is an exit by itself: `waitForExit` never kills, and a hang would leave nil.
+                    // Status 0 is an exit by itself: `waitForExit` never kills, and a hang would leave nil. Its
+                    // slow timers are the 600 s sweep and a 200 ms block: well under a minute means it waited
+                    // for neither the sweep nor anything but the batch in hand.
+                    let started = ContinuousClock.now
                     projector.process.signal(SIGTERM)
                     let status = await projector.process.waitForExit(timeout: TestDeadline.generous)
                     #expect(status == 0, "\(projector.process.capturedOutput.suffix(2000))")
+                    #expect(ContinuousClock.now - started < .seconds(60))
                     #expect(projector.process.capturedOutput.contains("projector stopped"))
                 }
             }
@@ -141,7 +150,7 @@ struct CommandAPI: Sendable {
         if admin { headers["X-Admin-Token"] = TestTokens.adminToken }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
         guard let response = await HTTPProbe.request(
-            port: port, method: method, path: path, headers: headers, body: json, timeout: .seconds(20)
+            port: port, method: method, path: path, headers: headers, body: json, timeout: TestDeadline.generous
         ) else { throw Failure(description: "no answer to \(method) \(path)") }
         guard response.status == 200,
               let object = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],

@@ -15,34 +15,34 @@ struct ServiceReadinessTests {
     func readinessFollowsDependencies(kind: ServiceKind) async throws {
         let database = try await TestPostgres.shared.makeDatabase(migrated: false)
         try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
-            let service = try await RunningService.start(
+            try await withCleanup(try await RunningService.start(
                 kind.executableName, portKey: kind.portKey, databaseURL: database.url, redisURL: redis.url
-            )
+            ), { service in await service.process.stop() }) { service in
+                // Start-up migrated the empty database and both dependencies answer.
+                let ready = try #require(await service.get("/health/ready"))
+                #expect(ready.status == 200, "\(ready.body)")
+                #expect(ready.body.contains(#""postgres":true"#) && ready.body.contains(#""redis":true"#))
+                #expect(await service.get("/health/live")?.status == 200)
 
-            // Start-up migrated the empty database and both dependencies answer.
-            let ready = try #require(await service.get("/health/ready"))
-            #expect(ready.status == 200, "\(ready.body)")
-            #expect(ready.body.contains(#""postgres":true"#) && ready.body.contains(#""redis":true"#))
-            #expect(await service.get("/health/live")?.status == 200)
+                let metrics = try #require(await service.get("/metrics"))
+                #expect(metrics.status == 200)
+                #expect(metrics.body.contains("novyse_dependency_up"))
 
-            let metrics = try #require(await service.get("/metrics"))
-            #expect(metrics.status == 200)
-            #expect(metrics.body.contains("novyse_dependency_up"))
+                await redis.stop()
+                let down = try #require(await service.get("/health/ready"))
+                #expect(down.status == 503)
+                #expect(down.body.contains(#""redis":false"#) && down.body.contains(#""postgres":true"#))
+                #expect(await service.get("/health/live")?.status == 200, "liveness must not follow dependencies")
 
-            await redis.stop()
-            let down = try #require(await service.get("/health/ready"))
-            #expect(down.status == 503)
-            #expect(down.body.contains(#""redis":false"#) && down.body.contains(#""postgres":true"#))
-            #expect(await service.get("/health/live")?.status == 200, "liveness must not follow dependencies")
+                try await redis.restart()
+                try await TestDeadline.waitUntil("\(kind) ready again") {
+                    await service.get("/health/ready")?.status == 200
+                }
 
-            try await redis.restart()
-            try await TestDeadline.waitUntil("\(kind) ready again") {
-                await service.get("/health/ready")?.status == 200
+                service.process.signal(SIGTERM)
+                let status = await service.process.waitForExit(timeout: TestDeadline.generous)
+                #expect(status == 0, "\(service.process.capturedOutput.suffix(2000))")
             }
-
-            service.process.signal(SIGTERM)
-            let status = await service.process.waitForExit(timeout: TestDeadline.generous)
-            #expect(status == 0, "\(service.process.capturedOutput.suffix(2000))")
         }
     }
 
@@ -93,7 +93,8 @@ struct RequestMetricsTests {
                 "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
             ), { service in await service.process.stop() }) { service in
                 let refused = await HTTPProbe.request(
-                    port: service.port, method: "POST", path: "/message", headers: ["Content-Type": "application/json"], body: "{}"
+                    port: service.port, method: "POST", path: "/message", headers: ["Content-Type": "application/json"], body: "{}",
+                    timeout: TestDeadline.generous
                 )
                 #expect(refused?.status == 401)
                 let metrics = try #require(await service.get("/metrics")).body

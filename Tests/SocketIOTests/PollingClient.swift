@@ -80,10 +80,18 @@ struct PollingClient: Sendable {
     func connect(token: String) async throws -> (sid: String, socketID: String) {
         let (sid, _) = try await handshake()
         try await send(sid, "40" + (["token": .string(token)] as JSON).text)
-        let packets = try await poll(sid)
-        guard let first = packets.first, first.hasPrefix("40"), let ack = JSON(parsing: String(first.dropFirst(2))),
-              let socketID = ack["sid"]?.stringValue
-        else { throw Failure(description: "connect: \(packets)") }
-        return (sid, socketID)
+        // The heartbeat runs from the handshake on, so with a short ping interval on a slow machine pings can
+        // come before the connect answer; they are answered, anything else before it is a failure.
+        while true {
+            let packets = try await poll(sid)
+            let pings = packets.prefix { $0 == "2" }
+            for _ in pings { try await send(sid, "3") }
+            guard pings.count < packets.count else { continue }
+            let first = packets[pings.count]
+            guard first.hasPrefix("40"), let ack = JSON(parsing: String(first.dropFirst(2))),
+                  let socketID = ack["sid"]?.stringValue
+            else { throw Failure(description: "connect: \(packets)") }
+            return (sid, socketID)
+        }
     }
 }

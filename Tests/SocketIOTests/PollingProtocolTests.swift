@@ -101,9 +101,15 @@ import Testing
             let client = PollingClient(port: server.port)
             let (sid, socketID) = try await client.connect(token: "user:dana")
             // A raw connection, so the test can close it while the GET waits (as a killed app would).
-            let fd = try #require(Network.connectLoopback(port: server.port))
+            // Connected and written on a thread of its own: blocking calls stay off the cooperative pool.
             let request = "GET \(client.url(sid: sid)) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-            #expect(request.utf8.withContiguousStorageIfAvailable { write(fd, $0.baseAddress, $0.count) } == request.utf8.count)
+            let port = server.port
+            let (opened, written) = await offloaded { () -> (Int32?, Int) in
+                guard let fd = Network.connectLoopback(port: port) else { return (nil, 0) }
+                return (fd, request.utf8.withContiguousStorageIfAvailable { write(fd, $0.baseAddress, $0.count) } ?? -1)
+            }
+            let fd = try #require(opened)
+            #expect(written == request.utf8.count)
             try await SocketIOTestServer.waitUntil("the GET to wait") { server.server.pendingPollCount(sid: sid) == 1 }
             close(fd)
             // Well before any heartbeat: the close alone ends the session.

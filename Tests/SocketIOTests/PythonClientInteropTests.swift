@@ -19,7 +19,7 @@ import Testing
             let client = try Self.start(port: server.port, token: "user:\(identity)", transports: transports)
             defer { client.signal(SIGKILL) }
             do {
-                try await SocketIOTestServer.waitUntil("the python client to connect", timeout: .seconds(30)) {
+                try await SocketIOTestServer.waitUntil("the python client to connect") {
                     guard client.isRunning else { throw PollingClient.Failure(description: client.capturedOutput) }
                     return server.handler.sockets.withLockedValue { $0[identity] } != nil
                 }

@@ -121,7 +121,7 @@ public struct CommandHarness: Sendable {
         if let idempotencyKey { headers["Idempotency-Key"] = idempotencyKey }
         if json != nil && headers["Content-Type"] == nil { headers["Content-Type"] = "application/json" }
         guard let response = await HTTPProbe.request(
-            port: service.port, method: method, path: path, headers: headers, body: json, timeout: .seconds(20)
+            port: service.port, method: method, path: path, headers: headers, body: json, timeout: TestDeadline.generous
         ) else { throw HarnessError("no answer to \(method) \(path)") }
         return APIAnswer(status: response.status, body: response.body, replayed: response.headers["idempotency-replayed"] == "true")
     }

@@ -42,7 +42,8 @@ public struct RunningService: Sendable {
             environment["REDIS_POOL_SIZE"] = "4"
             environment["NOVYSE_JWT_SECRET"] = TestTokens.secret
             environment["NOVYSE_ADMIN_TOKEN"] = TestTokens.adminToken
-            environment["NOVYSE_READINESS_TIMEOUT_MS"] = "1000"
+            // A loaded machine may need seconds to answer a probe; a stopped dependency refuses at once anyway.
+            environment["NOVYSE_READINESS_TIMEOUT_MS"] = "10000"
             environment["LOG_LEVEL"] = "info"
             environment.merge(extra) { _, new in new }
             let process = ManagedProcess(
@@ -64,7 +65,7 @@ public struct RunningService: Sendable {
     }
 
     public func get(_ path: String) async -> HTTPProbe.Response? {
-        await HTTPProbe.request(port: port, path: path)
+        await HTTPProbe.request(port: port, path: path, timeout: TestDeadline.generous)
     }
 }
 

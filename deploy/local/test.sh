@@ -17,14 +17,14 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --under-load) under_load=1 ;;
-    --loop) loops="$2"; shift ;;
+    --loop) loops="${2:?--loop takes a number of rounds}"; shift ;;
     *) args+=("$1") ;;
   esac
   shift
 done
 
 # The suites that kill, stop and flush servers mid-test: the ones a busy machine would break first.
-fault_suites='OutboxRelayTests|WakeupTests|FanoutWakeupEndToEndTests|PollingProtocolTests|ProjectorWorkerTests|RedisRecoveryTests|FanoutRedisLossTests|PublishingTests|ProjectorConvergenceTests'
+fault_suites='OutboxRelayTests|WakeupTests|FanoutWakeupEndToEndTests|PollingProtocolTests|WebSocketProtocolTests|FCMClientTests|ProjectorWorkerTests|RedisRecoveryTests|FanoutRedisLossTests|PublishingTests|ProjectorConvergenceTests'
 
 deploy/local/install-deps.sh
 swift build --build-tests
@@ -75,7 +75,7 @@ if [ "$loops" -gt 0 ]; then
     if ! run_suite "$log_dir/round-$round.log" --filter "$fault_suites" ${args[@]+"${args[@]}"} > "$log_dir/round-$round.out"; then
       failures=$((failures + 1))
     fi
-    tail -n 1 "$log_dir/round-$round.out"
+    grep -E 'Test .* failed after|recorded an issue|^tests:' "$log_dir/round-$round.out" | grep -v 'Test run with' | head -20 || true
     total_passed=$((total_passed + $(count_tests passed "$log_dir/round-$round.log")))
     total_failed=$((total_failed + $(count_tests failed "$log_dir/round-$round.log")))
   done
