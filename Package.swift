@@ -236,6 +236,7 @@ let package = Package(
             dependencies: [
                 "NovyseCore", "NovyseService", "NovyseStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Tests/UnitTests",
             swiftSettings: swiftSettings

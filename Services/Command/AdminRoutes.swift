@@ -13,6 +13,8 @@ struct AdminRoutes: Sendable {
     let users: UserRepository
     let tokens: TokenAuthority
     let onCommit: @Sendable () -> Void
+    /// Charges wrong admin tokens to the caller's address (guessing is slowed); nil when off.
+    var rateLimits: WriteRateLimits? = nil
 
     static let header = HTTPField.Name("X-Admin-Token")!
 
@@ -28,7 +30,7 @@ struct AdminRoutes: Sendable {
 
     func register(on router: Router<NovyseRequestContext>) {
         router.post("/admin/users") { request, context in
-            try authorize(request)
+            try await authorize(request, context: context)
             let body = try RequestBody.decode(CreateUserRequest.self, from: try await RequestBody.read(request, context: context))
             let profile = try validatedProfile(body)
             let id = try await users.create(profile)
@@ -36,7 +38,7 @@ struct AdminRoutes: Sendable {
             return try MutationRoute.json(SuccessEnvelope(CreatedUser(uuid: id.uuidString.lowercased(), handle: profile.handle, name: profile.name)))
         }
         router.post("/admin/tokens") { request, context in
-            try authorize(request)
+            try await authorize(request, context: context)
             let body = try RequestBody.decode(IssueTokenRequest.self, from: try await RequestBody.read(request, context: context))
             guard !body.deviceID.isEmpty, body.deviceID.utf8.count <= 128 else {
                 throw CommandError.invalid("deviceID", "1–128 characters")
@@ -50,11 +52,12 @@ struct AdminRoutes: Sendable {
         }
     }
 
-    private func authorize(_ request: Request) throws {
+    private func authorize(_ request: Request, context: NovyseRequestContext) async throws {
         guard let adminToken else {
             throw APIError(.notFound, code: "NOT_FOUND", message: "no such endpoint")
         }
         guard let given = request.headers[Self.header], Self.constantTimeEqual(given, adminToken) else {
+            try await rateLimits?.chargeUnauthenticated(request, context: context)
             throw APIError(.unauthorized, code: "ADMIN_TOKEN_REQUIRED", message: "a valid X-Admin-Token is required")
         }
     }

@@ -64,6 +64,11 @@ extension CommandOpenAPI {
         "UNSUPPORTED_MEDIA_TYPE": "a `Content-Type` other than `application/json` was sent",
         "IDEMPOTENCY_KEY_REUSED": "this `Idempotency-Key` was already used by the caller for a different request "
             + "(another method, path or body)",
+        "LIMIT_REACHED": "a count limit would be exceeded; the message names it and its value, e.g. `limit chatMembers (1000) "
+            + "reached`. Limits: \(CountLimits.settings.map { "`\($0.name)` (`\($0.key)`, default \(CountLimits()[keyPath: $0.path]))" }.joined(separator: ", "))",
+        "RATE_LIMITED": "the caller's token bucket is empty (per user: `NOVYSE_RATE_LIMIT_WRITES_PER_SECOND`, default 5, "
+            + "bursts of `NOVYSE_RATE_LIMIT_WRITES_BURST`, default 50; per client address for requests without valid "
+            + "credentials: `NOVYSE_RATE_LIMIT_UNAUTHENTICATED_PER_SECOND`, default 1, bursts of 20); retry after `Retry-After` seconds",
         "DEPENDENCY_UNAVAILABLE": "PostgreSQL is unreachable or overloaded; retry later",
         "INTERNAL": "the server failed; the detail is logged, never returned",
     ]
@@ -87,6 +92,7 @@ extension CommandOpenAPI {
             ("BodyTooLarge", errorResponse("Request body too large", codes: ["BODY_TOO_LARGE"])),
             ("UnsupportedMediaType", errorResponse("Unsupported media type", codes: ["UNSUPPORTED_MEDIA_TYPE"])),
             ("IdempotencyKeyReused", errorResponse("Idempotency key reused", codes: ["IDEMPOTENCY_KEY_REUSED"])),
+            ("RateLimited", errorResponse("Too many requests; `Retry-After` gives the seconds to wait", codes: ["RATE_LIMITED"])),
             ("InternalError", errorResponse("Internal error", codes: ["INTERNAL"])),
             ("DependencyUnavailable", errorResponse("A dependency is down", codes: ["DEPENDENCY_UNAVAILABLE"])),
         ]
@@ -160,9 +166,11 @@ extension CommandOpenAPI {
 
         "HealthLive":{"type":"object","required":["status"],"additionalProperties":false,
           "properties":{"status":{"const":"live"}}},
-        "HealthReady":{"type":"object","required":["status","postgres","redis"],"additionalProperties":false,
-          "properties":{"status":{"enum":["ready","unavailable"]},"postgres":{"type":"boolean"},"redis":{"type":"boolean"}},
-          "examples":[{"status":"unavailable","postgres":true,"redis":false}]},
+        "HealthReady":{"type":"object","required":["status","postgres","redis","redisRequired"],"additionalProperties":false,
+          "description":"Each dependency's probe. `ready`: all answer. `degraded`: Redis is down but this service does not need it to serve (command: the outbox holds writes; query: reads Postgres only), so it stays in rotation. `unavailable`: Postgres is down, or Redis is down where it is required (fan-out, projector).",
+          "properties":{"status":{"enum":["ready","degraded","unavailable"]},"postgres":{"type":"boolean"},"redis":{"type":"boolean"},
+            "redisRequired":{"type":"boolean","description":"Whether this service needs Redis to be ready."}},
+          "examples":[{"status":"degraded","postgres":true,"redis":false,"redisRequired":false}]},
 
         "CreateChatRequest":{"type":"object","required":["type","memberUUIDs"],"additionalProperties":false,
           "properties":{

@@ -135,7 +135,7 @@ enum CommandOpenAPI {
         _ method: String, _ path: String, id: String, tag: String, summary: String,
         body: String, bodyRequired: Bool = true, data: String,
         badRequest: [String] = commonBadRequest + ["INVALID_FIELD"],
-        forbidden: [String] = [], notFound: [String] = [], conflict: [String] = []
+        forbidden: [String] = [], notFound: [String] = [], conflict: [String] = [], limited: Bool = false
     ) -> Operation {
         var responses = [
             ##""200":{"description":"Done. A replay of an earlier request with the same `Idempotency-Key` carries `Idempotency-Replayed: true`.","headers":{"Idempotency-Replayed":{"$ref":"#/components/headers/IdempotencyReplayed"}},\##(success(data))}"##,
@@ -148,7 +148,10 @@ enum CommandOpenAPI {
         responses += [
             ##""413":{"$ref":"#/components/responses/BodyTooLarge"}"##,
             ##""415":{"$ref":"#/components/responses/UnsupportedMediaType"}"##,
-            ##""422":{"$ref":"#/components/responses/IdempotencyKeyReused"}"##,
+            limited
+                ? ##""422":\##(errorResponse("Refused", codes: ["IDEMPOTENCY_KEY_REUSED", "LIMIT_REACHED"]))"##
+                : ##""422":{"$ref":"#/components/responses/IdempotencyKeyReused"}"##,
+            ##""429":{"$ref":"#/components/responses/RateLimited"}"##,
             ##""500":{"$ref":"#/components/responses/InternalError"}"##,
             ##""503":{"$ref":"#/components/responses/DependencyUnavailable"}"##,
         ]
@@ -172,6 +175,7 @@ enum CommandOpenAPI {
         responses += [
             ##""413":{"$ref":"#/components/responses/BodyTooLarge"}"##,
             ##""415":{"$ref":"#/components/responses/UnsupportedMediaType"}"##,
+            ##""429":{"$ref":"#/components/responses/RateLimited"}"##,
             ##""500":{"$ref":"#/components/responses/InternalError"}"##,
             ##""503":{"$ref":"#/components/responses/DependencyUnavailable"}"##,
         ]
@@ -189,10 +193,11 @@ enum CommandOpenAPI {
         return [
             mutation("post", "/chat/create", id: "createChat", tag: "chats",
                      summary: "Create a DM, group or channel with its members (no event: the creation itself is announced)",
-                     body: "CreateChatRequest", data: "ChatCreated", notFound: user),
+                     body: "CreateChatRequest", data: "ChatCreated", notFound: user, limited: true),
             mutation("post", "/chat/members", id: "addChatMember", tag: "chats", summary: "Add a member (MEMBER_JOINED)",
                      body: "ChatMemberRequest", data: "EventWritten", badRequest: commonBadRequest,
-                     forbidden: member + ["DM_MEMBERS_FIXED", "ADMIN_ONLY"], notFound: chat + user, conflict: ["ALREADY_MEMBER"]),
+                     forbidden: member + ["DM_MEMBERS_FIXED", "ADMIN_ONLY"], notFound: chat + user, conflict: ["ALREADY_MEMBER"],
+                     limited: true),
             mutation("delete", "/chat/members", id: "removeChatMember", tag: "chats",
                      summary: "Remove a member, or yourself (MEMBER_LEFT)",
                      body: "ChatMemberRequest", data: "EventWritten", badRequest: commonBadRequest,
@@ -211,13 +216,13 @@ enum CommandOpenAPI {
                      forbidden: member + ["AUTHOR_OR_ADMIN_ONLY"], notFound: message, conflict: deleted),
             mutation("put", "/message/reaction", id: "addReaction", tag: "messages", summary: "React to a message (REACTION_ADDED)",
                      body: "ReactionRequest", data: "EventWritten", forbidden: member, notFound: message,
-                     conflict: deleted + ["REACTION_EXISTS"]),
+                     conflict: deleted + ["REACTION_EXISTS"], limited: true),
             mutation("delete", "/message/reaction", id: "removeReaction", tag: "messages", summary: "Withdraw a reaction (REACTION_REMOVED)",
                      body: "ReactionRequest", data: "EventWritten", forbidden: member, notFound: message,
                      conflict: deleted + ["REACTION_NOT_FOUND"]),
             mutation("put", "/message/pin", id: "pinMessage", tag: "messages", summary: "Pin a message (MESSAGE_PINNED)",
                      body: "MessageRequest", data: "EventWritten", forbidden: member + ["ADMIN_ONLY"], notFound: message,
-                     conflict: deleted + ["ALREADY_PINNED"]),
+                     conflict: deleted + ["ALREADY_PINNED"], limited: true),
             mutation("delete", "/message/pin", id: "unpinMessage", tag: "messages", summary: "Unpin a message (MESSAGE_UNPINNED)",
                      body: "MessageRequest", data: "EventWritten", forbidden: member + ["ADMIN_ONLY"], notFound: message,
                      conflict: deleted + ["NOT_PINNED"]),
@@ -238,7 +243,7 @@ enum CommandOpenAPI {
             mutation("put", "/user/theme", id: "setTheme", tag: "settings", summary: "Set the theme (THEME_CHANGED)",
                      body: "ThemeRequest", data: "EventWritten", notFound: user),
             mutation("put", "/folder", id: "putFolder", tag: "settings", summary: "Create or replace a folder (FOLDER_UPDATED)",
-                     body: "FolderRequest", data: "EventWritten", forbidden: member, notFound: user),
+                     body: "FolderRequest", data: "EventWritten", forbidden: member, notFound: user, limited: true),
             mutation("delete", "/folder", id: "deleteFolder", tag: "settings", summary: "Delete a folder (FOLDER_DELETED)",
                      body: "DeleteFolderRequest", data: "EventWritten", notFound: user + ["UNKNOWN_FOLDER"]),
 
@@ -259,9 +264,9 @@ enum CommandOpenAPI {
                 ##""200":{"description":"Live (not the `{success, data}` envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthLive"}}}}"##,
             ]),
             Operation(method: "get", path: "/health/ready", id: "ready", tag: "operations",
-                      summary: "PostgreSQL and Redis both answer within NOVYSE_READINESS_TIMEOUT_MS", access: .open, responses: [
-                ##""200":{"description":"Ready (not the `{success, data}` envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthReady"}}}}"##,
-                ##""503":{"description":"Not ready: `status` is `unavailable` and the dependency that failed is `false` (not the error envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthReady"}}}}"##,
+                      summary: "The dependencies this service needs answer within NOVYSE_READINESS_TIMEOUT_MS: PostgreSQL (command, query), PostgreSQL and Redis (fan-out, projector)", access: .open, responses: [
+                ##""200":{"description":"Ready, `status` `ready`, or `degraded` when Redis is down and the service does not need it (not the `{success, data}` envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthReady"}}}}"##,
+                ##""503":{"description":"Not ready: `status` is `unavailable` and the required dependency that failed is `false` (not the error envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthReady"}}}}"##,
             ]),
             Operation(method: "get", path: "/metrics", id: "metrics", tag: "operations",
                       summary: "Prometheus metrics: novyse_dependency_up, per-route request counters and latencies", access: .open, responses: [

@@ -91,7 +91,7 @@ struct CommandRoutes: Sendable {
 
     private func registerSettings(on router: Router<NovyseRequestContext>) {
         router.patch("/user/profile") { request, context in
-            let principal = try await route.tokens.authenticate(authorization: request.headers[.authorization])
+            let principal = try await route.authenticate(request, context: context)
             let buffer = try await RequestBody.read(request, context: context)
             let object = try RequestBody.decodeObject(from: buffer)
             let update = try ProfileUpdate(body: object)

@@ -16,16 +16,22 @@ struct CommandServiceMain {
             )
             relay.schemaReady = { await runtime.schema.ready() }
             let kick: @Sendable () -> Void = { [relay] in relay.kick() }
-            let store = CommandStore(client: runtime.postgres, logger: runtime.logger)
-            CommandRoutes(route: MutationRoute(store: store, tokens: runtime.tokens, onCommit: kick)).register(on: router)
+            let environment = EnvironmentReader()
+            let store = CommandStore(client: runtime.postgres, logger: runtime.logger, limits: try CountLimits(environment: environment))
+            let rateLimits = try WriteRateLimits.from(
+                environment: environment, redis: runtime.redis, prefix: runtime.configuration.redisPrefix, logger: runtime.logger
+            )
+            CommandRoutes(route: MutationRoute(store: store, tokens: runtime.tokens, onCommit: kick, rateLimits: rateLimits))
+                .register(on: router)
             AdminRoutes(
                 adminToken: runtime.configuration.adminToken,
                 users: UserRepository(client: runtime.postgres, logger: runtime.logger),
                 tokens: runtime.tokens,
-                onCommit: kick
+                onCommit: kick,
+                rateLimits: rateLimits
             ).register(on: router)
             OpenAPIRoute(document: CommandOpenAPI.document).register(on: router)
-            let retentionHours = try EnvironmentReader().int("NOVYSE_IDEMPOTENCY_TTL_HOURS", default: 24, range: 1...8760)
+            let retentionHours = try environment.int("NOVYSE_IDEMPOTENCY_TTL_HOURS", default: 24, range: 1...8760)
             let janitor = IdempotencyJanitor(
                 store: store, retention: .seconds(retentionHours * 3600), interval: .seconds(600), logger: runtime.logger,
                 schemaReady: { await runtime.schema.ready() }

@@ -16,6 +16,8 @@ struct MutationRoute: Sendable {
     let tokens: TokenAuthority
     /// Called after a mutation committed, to publish its outbox rows promptly.
     let onCommit: @Sendable () -> Void
+    /// Per-user and per-address buckets; nil when rate limiting is off (and in router tests without Redis).
+    var rateLimits: WriteRateLimits? = nil
 
     func handle<Body: CommandRequest, Result: Codable & Sendable>(
         _ request: Request,
@@ -25,7 +27,7 @@ struct MutationRoute: Sendable {
         validate: (Body) throws -> Void = { _ in },
         perform: @escaping @Sendable (CommandStore, Principal, Body, PostgresConnection) async throws -> Result
     ) async throws -> Response {
-        let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
+        let principal = try await authenticate(request, context: context)
         let buffer = try await RequestBody.read(request, context: context)
         let body = try RequestBody.decode(Body.self, from: buffer)
         try validate(body)
@@ -34,6 +36,20 @@ struct MutationRoute: Sendable {
         ) { store, connection in
             try await perform(store, principal, body, connection)
         }
+    }
+
+    /// The caller, charged to its rate-limit bucket (a failed authentication to its address's), before the
+    /// body is read: a flood costs one Redis round trip per request, nothing more.
+    func authenticate(_ request: Request, context: NovyseRequestContext) async throws -> Principal {
+        let principal: Principal
+        do {
+            principal = try await tokens.authenticate(authorization: request.headers[.authorization])
+        } catch {
+            try await rateLimits?.chargeUnauthenticated(request, context: context)
+            throw error
+        }
+        try await rateLimits?.charge(user: principal.userID)
+        return principal
     }
 
     /// The transaction, idempotency and answer, for routes that parse their own body.

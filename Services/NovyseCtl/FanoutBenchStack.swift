@@ -31,6 +31,8 @@ struct FanoutBenchStack: Sendable {
         environment["NOVYSE_FANOUT_PORT"] = "\(fanoutPort)"
         environment["NOVYSE_JWT_SECRET"] = secret
         environment["NOVYSE_ADMIN_TOKEN"] = adminToken
+        environment["NOVYSE_ADMIN_ENABLED"] = "true"
+        environment["NOVYSE_RATE_LIMITS_ENABLED"] = "false"  // the bench floods on purpose
         environment["NOVYSE_REDIS_PREFIX"] = "novyse-bench-\(UInt32.random(in: 0...UInt32.max))"
         environment["LOG_LEVEL"] = environment["LOG_LEVEL"] ?? "warning"
         let command = ManagedProcess(

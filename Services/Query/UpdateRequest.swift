@@ -63,9 +63,10 @@ struct UpdateRequest: Sendable, Equatable {
         }
 
         var limit: Int?
-        if let value = object["limit"], value != .null {
+        if let value = object["limit"] {
+            // `null` is not "the default": a client that sends it has a bug worth hearing about (omit the key).
             guard case .integer(let number) = value, number >= 1 else {
-                throw .badRequest("INVALID_FIELD", "limit must be a positive integer")
+                throw .badRequest("INVALID_FIELD", "limit must be a positive integer (omit it for the default)")
             }
             limit = Int(clamping: number)
         }

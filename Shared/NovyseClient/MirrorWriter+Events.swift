@@ -49,7 +49,8 @@ extension MirrorWriter {
                 arguments: [message, actor, payload["reaction"]?.stringValue]
             )
         case "MESSAGE_DELETED":
-            try db.execute(sql: "UPDATE messages SET deleted = 1, content = '', pinned = 0 WHERE id = ?", arguments: [message])
+            // A tombstone, as the server keeps it: no content, no trace of edits.
+            try db.execute(sql: "UPDATE messages SET deleted = 1, content = '', pinned = 0, edited_at = NULL WHERE id = ?", arguments: [message])
             try db.execute(sql: "DELETE FROM reactions WHERE message_id = ?", arguments: [message])
             try db.execute(sql: "DELETE FROM pinned_messages WHERE chat_uuid = ? AND message_id = ?", arguments: [chat, message])
         case "MESSAGE_PINNED":

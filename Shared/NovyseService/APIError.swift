@@ -9,14 +9,30 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     public let status: HTTPResponse.Status
     public let code: String
     public let message: String
+    /// Sent as `Retry-After` (whole seconds, rounded up), for 429 and 503 answers that know when to retry.
+    public let retryAfterSeconds: Int?
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, retryAfterSeconds: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
-    public var headers: HTTPFields { [.contentType: "application/json; charset=utf-8"] }
+    public var headers: HTTPFields {
+        var fields: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let retryAfterSeconds { fields[.retryAfter] = String(retryAfterSeconds) }
+        return fields
+    }
+
+    /// 429 `RATE_LIMITED` with `Retry-After`: the caller's bucket is empty for `retryAfter`.
+    public static func rateLimited(retryAfter: Duration, what: String) -> APIError {
+        let (seconds, attoseconds) = retryAfter.components
+        let whole = max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
+        return APIError(
+            .tooManyRequests, code: "RATE_LIMITED", message: "too many \(what); retry after \(whole) s", retryAfterSeconds: whole
+        )
+    }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = try JSONEncoder().encode(ErrorEnvelope(code: code, message: message))

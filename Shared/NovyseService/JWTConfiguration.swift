@@ -39,8 +39,16 @@ public struct JWTConfiguration: Sendable {
         issuer = environment.string("NOVYSE_JWT_ISSUER")
         audience = environment.string("NOVYSE_JWT_AUDIENCE")
         usesDevelopmentSecret = false
+        let mode = try DeploymentMode(environment: environment)
+        if let secret = hmacSecret, mode == .production, DeploymentMode.isPublic(secret) {
+            // The development secret and the example overlay's placeholder are in this repository: anyone
+            // could sign tokens for any user with them.
+            throw ConfigurationError(
+                key: "NOVYSE_JWT_SECRET", reason: "is a published development or placeholder value; set a random secret of your own"
+            )
+        }
         if hmacSecret == nil && pems.isEmpty {
-            guard environment.string("NOVYSE_ENV", default: "production") == "development" else {
+            guard mode == .development else {
                 throw ConfigurationError(
                     key: "NOVYSE_JWT_SECRET",
                     reason: "set NOVYSE_JWT_SECRET or NOVYSE_JWT_PUBLIC_KEY(_FILE), or NOVYSE_ENV=development"

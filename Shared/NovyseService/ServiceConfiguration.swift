@@ -29,8 +29,13 @@ public struct ServiceConfiguration: Sendable {
     public var readinessTimeout: Duration
     /// `NOVYSE_STARTUP_TIMEOUT_MS`: how long start-up waits for Postgres to accept the migration.
     public var startupTimeout: Duration
-    /// `NOVYSE_ADMIN_TOKEN`: enables the development admin endpoints; unset disables them.
+    /// `NOVYSE_ENV`: production (default) or development.
+    public var mode: DeploymentMode
+    /// `NOVYSE_ADMIN_TOKEN`: enables the admin endpoints; unset disables them. In production they also need
+    /// `NOVYSE_ADMIN_ENABLED=true` and a token of at least 32 bytes (see `DeploymentMode.adminToken`).
     public var adminToken: String?
+    /// A token was given in production without `NOVYSE_ADMIN_ENABLED=true`, so the endpoints stay off.
+    public var adminTokenIgnored: Bool
     public var jwt: JWTConfiguration
 
     public init(service: ServiceKind, environment: EnvironmentReader = EnvironmentReader()) throws {
@@ -58,7 +63,8 @@ public struct ServiceConfiguration: Sendable {
         migrateOnStart = try environment.bool("NOVYSE_MIGRATE_ON_START", default: true)
         readinessTimeout = try environment.milliseconds("NOVYSE_READINESS_TIMEOUT_MS", default: .milliseconds(1500))
         startupTimeout = try environment.milliseconds("NOVYSE_STARTUP_TIMEOUT_MS", default: .seconds(60))
-        adminToken = environment.string("NOVYSE_ADMIN_TOKEN")
+        mode = try DeploymentMode(environment: environment)
+        (adminToken, adminTokenIgnored) = try mode.adminToken(environment: environment)
         jwt = try JWTConfiguration(environment: environment)
     }
 }

@@ -37,8 +37,12 @@ public struct ServiceRuntime: Sendable {
         redis = RedisClient(configuration: redisConfiguration, logger: logger)
         tokens = try await TokenAuthority(configuration: configuration.jwt)
         readiness = ReadinessProbe(
-            postgres: postgres, redis: redis, timeout: configuration.readinessTimeout, logger: logger
+            postgres: postgres, redis: redis, redisRequired: ReadinessProbe.requiresRedis(configuration.service),
+            timeout: configuration.readinessTimeout, logger: logger
         )
+        if configuration.adminTokenIgnored {
+            logger.notice("NOVYSE_ADMIN_TOKEN is ignored: the admin endpoints stay off in production unless NOVYSE_ADMIN_ENABLED=true")
+        }
         if configuration.jwt.usesDevelopmentSecret {
             logger.warning("NOVYSE_ENV=development: tokens are signed with the built-in development secret")
         }

@@ -16,6 +16,7 @@ extension CommandStore {
                 throw CommandError.invalid("memberUUIDs", "a DM has exactly one other member")
             }
         }
+        guard others.count + 1 <= limits.chatMembers else { throw CommandError.limitReached("chatMembers", limits.chatMembers) }
         let known = try await connection.query(
             "SELECT count(*)::int FROM novyse.users WHERE uuid = ANY(\(others + [creator]))", logger: logger
         )
@@ -98,6 +99,11 @@ extension CommandStore {
         guard try await activeRole(chat: chat, user: user, on: connection) == nil else {
             throw CommandError(.conflict, code: "ALREADY_MEMBER", message: "the user is already a member")
         }
+        // Under the chat's stream lock: no concurrent join can pass the same count.
+        let active = try await count(
+            "SELECT count(*)::int FROM novyse.memberships WHERE chat_uuid = \(chat) AND left_at IS NULL", on: connection
+        )
+        guard active < limits.chatMembers else { throw CommandError.limitReached("chatMembers", limits.chatMembers) }
         try await connection.query(
             """
             INSERT INTO novyse.memberships (chat_uuid, user_uuid, role, joined_at)

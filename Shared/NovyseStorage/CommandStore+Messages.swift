@@ -115,6 +115,7 @@ extension CommandStore {
         guard !message.deleted else { throw CommandError.messageDeleted }
         let changed: PostgresRowSequence
         if present {
+            try await checkReactionLimits(reaction, on: messageID, by: actor, on: connection)
             changed = try await connection.query(
                 """
                 INSERT INTO novyse.message_reactions (message_id, user_uuid, reaction)
@@ -158,11 +159,51 @@ extension CommandStore {
                 ? CommandError(.conflict, code: "ALREADY_PINNED", message: "the message is already pinned")
                 : CommandError(.conflict, code: "NOT_PINNED", message: "the message is not pinned")
         }
+        if pinned {
+            let pinnedNow = try await count(
+                """
+                SELECT count(*)::int FROM novyse.message_state s JOIN novyse.messages m ON m.id = s.message_id
+                WHERE m.chat_uuid = \(chat) AND s.pinned
+                """,
+                on: connection
+            )
+            guard pinnedNow < limits.pinnedMessages else {
+                throw CommandError.limitReached("pinnedMessages", limits.pinnedMessages)
+            }
+        }
         try await setState(messageID, deleted: false, pinned: pinned, on: connection)
         return try await appendMessageEvent(
             pinned ? .messagePinned : .messageUnpinned, chat: chat, head: head, messageID: messageID, actor: actor,
             payload: ["current": .bool(pinned)], on: connection
         )
+    }
+
+    /// A new reaction must leave the user within `reactionsPerUser` on this message, and the message within
+    /// `distinctReactions` (a reaction someone already gave adds no distinct one). Runs under the chat's lock.
+    private func checkReactionLimits(
+        _ reaction: String, on messageID: Int64, by actor: UUID, on connection: PostgresConnection
+    ) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT count(*) FILTER (WHERE user_uuid = \(actor))::int,
+                   count(DISTINCT reaction)::int,
+                   bool_or(reaction = \(reaction))
+            FROM novyse.message_reactions WHERE message_id = \(messageID)
+            """,
+            logger: logger
+        )
+        for try await (mine, distinct, known) in rows.decode((Int, Int, Bool?).self) {
+            guard mine < limits.reactionsPerUser else { throw CommandError.limitReached("reactionsPerUser", limits.reactionsPerUser) }
+            guard known == true || distinct < limits.distinctReactions else {
+                throw CommandError.limitReached("distinctReactions", limits.distinctReactions)
+            }
+        }
+    }
+
+    /// The one integer a `SELECT count(*)::int …` returns.
+    func count(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Int {
+        for try await value in try await connection.query(query, logger: logger).decode(Int.self) { return value }
+        return 0
     }
 
     private func setState(_ messageID: Int64, deleted: Bool, pinned: Bool, on connection: PostgresConnection) async throws {

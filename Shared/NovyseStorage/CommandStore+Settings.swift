@@ -93,6 +93,22 @@ extension CommandStore {
             }
             throw CommandError.notAMember
         }
+        if try await latestLocalType(user: user, among: [.folderUpdated, .folderDeleted], key: "folderID", value: folderID, on: connection)
+            != .folderUpdated {
+            // A new folder: count the user's folders (each folder's latest event is an update), under the
+            // user's local-stream lock.
+            let folders = try await count(
+                """
+                SELECT count(*)::int FROM (
+                    SELECT DISTINCT ON (payload ->> 'folderID') type FROM novyse.local_events
+                    WHERE user_uuid = \(user) AND type = ANY(\([LocalEventType.folderUpdated.rawValue, LocalEventType.folderDeleted.rawValue]))
+                    ORDER BY payload ->> 'folderID', id DESC
+                ) latest WHERE type = \(LocalEventType.folderUpdated.rawValue)
+                """,
+                on: connection
+            )
+            guard folders < limits.folders else { throw CommandError.limitReached("folders", limits.folders) }
+        }
         let folder: JSONValue = .object([
             "folderID": .string(folderID), "name": .string(name),
             "chatUUIDs": .array(unique.map { .string($0.uuidString.lowercased()) }),

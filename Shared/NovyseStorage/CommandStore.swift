@@ -22,10 +22,13 @@ public struct IdempotencyRequest: Sendable, Equatable {
 public struct CommandStore: Sendable {
     let client: PostgresClient
     let logger: Logger
+    /// What may accumulate per chat, message and user (422 `LIMIT_REACHED` beyond).
+    let limits: CountLimits
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, limits: CountLimits = CountLimits()) {
         self.client = client
         self.logger = logger
+        self.limits = limits
     }
 
     /// Runs `work` in one transaction; with an idempotency key, a repeated request gets the first answer and

@@ -51,9 +51,10 @@ extension QueryStore.Scope {
     /// is commit order within each stream) and cut at the budget: each stream gets a prefix of its items, so
     /// the cursors the client ends with continue exactly where this answer stopped (I8).
     ///
-    /// Visibility (I7): a `MESSAGE_EDITED` reaches a plain member only when no later edit of the same message
-    /// is in the range (the author, who alone edits, and admins get all); a contact's profile event only when
-    /// no later event of the same type is in the range (the owner gets all).
+    /// Visibility (I7): a `MESSAGE_EDITED` reaches a plain member only when no later edit *or deletion* of the
+    /// same message is in the range (the author, who alone edits, and admins get all): so a member who was
+    /// offline while a message was edited and then deleted never receives its edited text. A contact's
+    /// profile event only when no later event of the same type is in the range (the owner gets all).
     func renderDeltas(_ plan: SyncPlan, into answer: inout SyncAnswer) async throws {
         let chats = plan.chatRanges
         let users = plan.userRanges
@@ -77,7 +78,8 @@ extension QueryStore.Scope {
                         WHERE e.chat_uuid = ch.chat AND e.id > ch.ev_after AND e.id <= ch.ev_up_to
                           AND (ch.privileged OR e.type <> 'MESSAGE_EDITED' OR e.user_uuid = \(caller)
                                OR NOT EXISTS (SELECT 1 FROM novyse.chat_events l
-                                              WHERE l.message_id = e.message_id AND l.type = 'MESSAGE_EDITED'
+                                              WHERE l.message_id = e.message_id
+                                                AND l.type IN ('MESSAGE_EDITED', 'MESSAGE_DELETED')
                                                 AND l.id > e.id AND l.id <= ch.ev_up_to))
                         ORDER BY e.id LIMIT \(take)) e
                     UNION ALL

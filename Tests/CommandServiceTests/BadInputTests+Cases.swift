@@ -127,7 +127,7 @@ extension BadInputTests {
             let answer = try await f.harness.call(badCase.method, badCase.path, as: user, json: badCase.json, headers: headers)
             let refused = expectRefusal(answer, status: badCase.status, code: badCase.code, badCase.description)
             if refused, let word = badCase.mentions {
-                #expect(errorMessage(answer)?.contains(word) == true, "\(badCase): the message should name \(word): \(answer.body.prefix(300))")
+                #expect(answer.errorMessage?.contains(word) == true, "\(badCase): the message should name \(word): \(answer.body.prefix(300))")
             }
             if perCase {
                 let after = try await f.harness.writeFingerprint()
@@ -140,11 +140,6 @@ extension BadInputTests {
             let changed = changedTables(fingerprint, try await f.harness.writeFingerprint())
             #expect(changed.isEmpty, "one of \(cases.count) refused requests wrote to \(changed)")
         }
-    }
-
-    static func errorMessage(_ answer: APIAnswer) -> String? {
-        guard case .object(let error)? = answer.json["error"], case .string(let message)? = error["message"] else { return nil }
-        return message
     }
 
     /// The exact refusal, in the `{success:false, error:{code, message}}` envelope, never a 5xx, and no

@@ -261,7 +261,7 @@ func withCommandRouter(
 
     let router = Router(context: NovyseRequestContext.self)
     router.middlewares.add(ErrorEnvelopeMiddleware())
-    HealthRoutes(readiness: ReadinessProbe(postgres: postgres, redis: redis, timeout: .seconds(1), logger: logger)).register(on: router)
+    HealthRoutes(readiness: ReadinessProbe(postgres: postgres, redis: redis, redisRequired: false, timeout: .seconds(1), logger: logger)).register(on: router)
     let kick: @Sendable () -> Void = {}
     CommandRoutes(route: MutationRoute(store: CommandStore(client: postgres, logger: logger), tokens: tokens, onCommit: kick))
         .register(on: router)

@@ -76,7 +76,11 @@ struct CommandOpenAPITests {
                 #expect(success["headers"]?["Idempotency-Replayed"] != nil, "\(operation) lacks Idempotency-Replayed")
                 #expect(document.codes(operation, 401) == ["AUTH_NO_TOKEN", "AUTH_INVALID_TOKEN", "AUTH_TOKEN_EXPIRED"], "\(operation)")
                 #expect(document.codes(operation, 400).contains("INVALID_IDEMPOTENCY_KEY"), "\(operation)")
-                #expect(document.codes(operation, 422) == ["IDEMPOTENCY_KEY_REUSED"], "\(operation)")
+                // Stated here, not read from the document: the operations a count limit applies to.
+                let limited: Set<String> = ["createChat", "addChatMember", "addReaction", "pinMessage", "putFolder"]
+                let refusals = limited.contains(operation.node["operationId"]?.string ?? "") ? ["IDEMPOTENCY_KEY_REUSED", "LIMIT_REACHED"] : ["IDEMPOTENCY_KEY_REUSED"]
+                #expect(document.codes(operation, 422) == refusals, "\(operation)")
+                #expect(document.codes(operation, 429) == ["RATE_LIMITED"], "\(operation)")
             }
             if operation.kind != .read {
                 for status in [413, 415, 503] {

@@ -111,6 +111,7 @@ extension Mirror {
         case "MESSAGE_DELETED":
             message?["deleted"] = .bool(true)
             message?["content"] = .string("")
+            message?["editedAt"] = .null
             message?["pinned"] = .bool(false)
             message?["reactions"] = .array([])
             if let messageID { chat.pinned.remove(messageID) }

@@ -39,6 +39,7 @@ struct QueryBadInputTests {
         (#"{\#(zero),"limit":-5}"#, 400, "INVALID_FIELD"),
         (#"{\#(zero),"limit":"10"}"#, 400, "INVALID_FIELD"),
         (#"{\#(zero),"limit":2.5}"#, 400, "INVALID_FIELD"),
+        (#"{\#(zero),"limit":null}"#, 400, "INVALID_FIELD"),
     ]
 
     @Test("every malformed update is a 4xx with its code, and nothing answers 500")

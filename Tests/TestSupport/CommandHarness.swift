@@ -44,6 +44,11 @@ public struct APIAnswer: Sendable {
         return nil
     }
 
+    public var errorMessage: String? {
+        if case .object(let error)? = json["error"], case .string(let message)? = error["message"] { return message }
+        return nil
+    }
+
     public func int(_ key: String) -> Int64? {
         if case .integer(let value)? = data[key] { return value }
         return nil

@@ -42,6 +42,15 @@ public struct RunningService: Sendable {
             environment["REDIS_POOL_SIZE"] = "4"
             environment["NOVYSE_JWT_SECRET"] = TestTokens.secret
             environment["NOVYSE_ADMIN_TOKEN"] = TestTokens.adminToken
+            environment["NOVYSE_ADMIN_ENABLED"] = "true"  // the services run as in production
+            // Rate limiting stays on (every mutation takes its Redis round trip, and fails open while Redis is
+            // down) but far above what a test sends; RateLimitTests set their own limits.
+            for key in ["NOVYSE_RATE_LIMIT_WRITES_PER_SECOND", "NOVYSE_RATE_LIMIT_UNAUTHENTICATED_PER_SECOND"] {
+                environment[key] = "100000"
+            }
+            for key in ["NOVYSE_RATE_LIMIT_WRITES_BURST", "NOVYSE_RATE_LIMIT_UNAUTHENTICATED_BURST"] {
+                environment[key] = "1000000"
+            }
             // A loaded machine may need seconds to answer a probe; a stopped dependency refuses at once anyway.
             environment["NOVYSE_READINESS_TIMEOUT_MS"] = "10000"
             environment["LOG_LEVEL"] = "info"
@@ -72,5 +81,5 @@ public struct RunningService: Sendable {
 /// Shared secrets for services started by tests.
 public enum TestTokens {
     public static let secret = "novyse-test-secret-0123456789abcdef"
-    public static let adminToken = "novyse-test-admin-token"
+    public static let adminToken = "novyse-test-admin-token-0123456789abcdef"
 }

@@ -48,6 +48,57 @@ struct ConfigurationTests {
         #expect(development.jwt.hmacSecret == JWTConfiguration.developmentSecret)
     }
 
+    @Test("production refuses the published development secret and the example placeholder", arguments: [
+        JWTConfiguration.developmentSecret, "CHANGE-ME-to-a-random-string-of-at-least-32-bytes", "our-secret-change-me-before-launch-0000",
+    ])
+    func publicSecretsRefused(value: String) throws {
+        #expect {
+            _ = try ServiceConfiguration(service: .query, environment: EnvironmentReader(["NOVYSE_JWT_SECRET": value]))
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "NOVYSE_JWT_SECRET"
+        }
+        // Development is for exactly those values.
+        let development = try ServiceConfiguration(
+            service: .query, environment: EnvironmentReader(["NOVYSE_JWT_SECRET": value, "NOVYSE_ENV": "development"])
+        )
+        #expect(development.jwt.hmacSecret == value)
+    }
+
+    @Test("NOVYSE_ENV is production or development, nothing else")
+    func unknownMode() {
+        #expect {
+            _ = try ServiceConfiguration(service: .command, environment: EnvironmentReader(secret.merging(["NOVYSE_ENV": "staging"]) { $1 }))
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "NOVYSE_ENV"
+        }
+    }
+
+    @Test("admin endpoints: on with a token in development; in production only when enabled, with a strong token")
+    func adminEndpoints() throws {
+        func configuration(_ values: [String: String]) throws -> ServiceConfiguration {
+            try ServiceConfiguration(service: .command, environment: EnvironmentReader(secret.merging(values) { $1 }))
+        }
+        let strong = String(repeating: "k", count: 32)
+        let development = try configuration(["NOVYSE_ENV": "development", "NOVYSE_ADMIN_TOKEN": "dev-admin-token"])
+        #expect(development.adminToken == "dev-admin-token")
+
+        let copied = try configuration(["NOVYSE_ADMIN_TOKEN": strong])
+        #expect(copied.adminToken == nil, "a token alone does not open them in production")
+        #expect(copied.adminTokenIgnored)
+
+        let enabled = try configuration(["NOVYSE_ADMIN_TOKEN": strong, "NOVYSE_ADMIN_ENABLED": "true"])
+        #expect(enabled.adminToken == strong)
+        #expect(!enabled.adminTokenIgnored)
+
+        for weak in ["dev-admin-token", String(repeating: "k", count: 31), "CHANGE-ME-" + strong, ""] {
+            #expect {
+                _ = try configuration(["NOVYSE_ADMIN_TOKEN": weak, "NOVYSE_ADMIN_ENABLED": "true"])
+            } throws: { error in
+                (error as? ConfigurationError)?.key == "NOVYSE_ADMIN_TOKEN"
+            }
+        }
+    }
+
     @Test("DATABASE_URL parsing", arguments: [
         "postgres://novyse:secret@db.internal:6543/novyse?sslmode=disable",
         "postgresql://novyse@127.0.0.1/novyse",

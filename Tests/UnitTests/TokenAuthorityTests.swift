@@ -1,4 +1,5 @@
 import Foundation
+import JWTKit
 import NovyseService
 import Testing
 
@@ -34,6 +35,31 @@ struct TokenAuthorityTests {
         let authority = try await TokenAuthority(configuration: configuration)
         let token = try await authority.issue(userID: UUID(), deviceID: "d", lifetime: .seconds(-10))
         await #expect(throws: AuthError.tokenExpired) { try await authority.verify(token: token) }
+    }
+
+    @Test("an expired token is refused as expired whichever configured key signed it", arguments: [0, 1, 2])
+    func expiredWithSeveralKeys(signer: Int) async throws {
+        // An HS256 secret and two P-256 public keys (as an identity provider rotating keys would publish).
+        let privateKeys = [ES256PrivateKey(), ES256PrivateKey()]
+        let authority = try await TokenAuthority(configuration: JWTConfiguration(
+            hmacSecret: "unit-test-secret-0123456789abcdefghij", publicKeysPEM: privateKeys.map(\.publicKey.pemRepresentation)
+        ))
+        let user = UUID()
+        let claims = AccessTokenClaims(userID: user, deviceID: "d", expiresAt: Date().addingTimeInterval(-60))
+        let fresh = AccessTokenClaims(userID: user, deviceID: "d", expiresAt: Date().addingTimeInterval(600))
+        let signing = JWTKeyCollection()
+        if signer == 0 {
+            await signing.add(hmac: HMACKey(from: "unit-test-secret-0123456789abcdefghij"), digestAlgorithm: .sha256)
+        } else {
+            await signing.add(ecdsa: privateKeys[signer - 1])
+        }
+        await #expect(throws: AuthError.tokenExpired) { try await authority.verify(token: try await signing.sign(claims)) }
+        #expect(try await authority.verify(token: try await signing.sign(fresh)).userID == user)
+
+        // Expired but signed by a key nobody configured: not ours, so not "expired".
+        let stranger = JWTKeyCollection()
+        await stranger.add(ecdsa: ES256PrivateKey())
+        await #expect(throws: AuthError.invalidToken) { try await authority.verify(token: try await stranger.sign(claims)) }
     }
 
     @Test("issuer and audience are enforced when configured")

@@ -1,0 +1,46 @@
+import HTTPTypes
+import Logging
+import NovyseRedis
+import NovyseService
+
+extension WriteRateLimits {
+    /// From `NOVYSE_RATE_LIMIT_*`, or nil when `NOVYSE_RATE_LIMITS_ENABLED=false`.
+    ///
+    /// Defaults: 5 writes a second per user with bursts of 50 (a person typing and reacting fast stays far
+    /// below; a script flooding a chat does not), and 1 unauthenticated request a second per address with
+    /// bursts of 20.
+    static func from(
+        environment: EnvironmentReader, redis: RedisClient, prefix: String, logger: Logger
+    ) throws -> WriteRateLimits? {
+        guard try environment.bool("NOVYSE_RATE_LIMITS_ENABLED", default: true) else { return nil }
+        let header = environment.string("NOVYSE_CLIENT_ADDRESS_HEADER")
+        var addressHeader: HTTPField.Name?
+        if let header {
+            guard let name = HTTPField.Name(header) else {
+                throw ConfigurationError(key: "NOVYSE_CLIENT_ADDRESS_HEADER", reason: "'\(header)' is not a header name")
+            }
+            addressHeader = name
+        }
+        return WriteRateLimits(
+            limiter: RateLimiter(redis: redis, prefix: prefix, logger: logger),
+            perUser: RateLimiter.Bucket(
+                perSecond: try rate(environment, "NOVYSE_RATE_LIMIT_WRITES_PER_SECOND", default: 5),
+                burst: try environment.int("NOVYSE_RATE_LIMIT_WRITES_BURST", default: 50, range: 1...1_000_000)
+            ),
+            unauthenticated: RateLimiter.Bucket(
+                perSecond: try rate(environment, "NOVYSE_RATE_LIMIT_UNAUTHENTICATED_PER_SECOND", default: 1),
+                burst: try environment.int("NOVYSE_RATE_LIMIT_UNAUTHENTICATED_BURST", default: 20, range: 1...1_000_000)
+            ),
+            addressHeader: addressHeader
+        )
+    }
+
+    /// A positive rate, fractions allowed (0.2 is one every 5 seconds).
+    private static func rate(_ environment: EnvironmentReader, _ key: String, default fallback: Double) throws -> Double {
+        guard let text = environment.string(key) else { return fallback }
+        guard let value = Double(text), value > 0, value <= 1_000_000 else {
+            throw ConfigurationError(key: key, reason: "expected a positive number of requests per second, got '\(text)'")
+        }
+        return value
+    }
+}
