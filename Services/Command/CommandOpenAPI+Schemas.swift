@@ -38,7 +38,8 @@ extension CommandOpenAPI {
             + "is missing or longer than 128 bytes",
         "AUTH_TOKEN_EXPIRED": "the token's `exp` has passed",
         "ADMIN_TOKEN_REQUIRED": "`X-Admin-Token` is missing or not the configured admin token",
-        "NOT_FOUND": "no such endpoint: the admin endpoints answer this while `NOVYSE_ADMIN_TOKEN` is unset",
+        "NOT_FOUND": "no such endpoint: the admin endpoints answer this while they are off (no `NOVYSE_ADMIN_TOKEN`; in "
+            + "production also without `NOVYSE_ADMIN_ENABLED=true`)",
         "UNKNOWN_CHAT": "no such chat",
         "UNKNOWN_MESSAGE": "no such message in this chat",
         "UNKNOWN_USER": "no such user: one named in the body, or the caller itself when its token names a user the "
@@ -117,7 +118,7 @@ extension CommandOpenAPI {
         {"bearerAuth":{"type":"http","scheme":"bearer","bearerFormat":"JWT",
           "description":"An access token from the identity provider (in development, `POST /admin/tokens` or `novysectl token`). Claims: `sub` = the user's UUID, `did` = the device's ID (1–128 bytes; it names the device for push tokens and for local events), `exp` required; `iss` and `aud` are checked when `NOVYSE_JWT_ISSUER` / `NOVYSE_JWT_AUDIENCE` are set. Verified with the HS256 secret (`NOVYSE_JWT_SECRET`) or the RS256, ES256 or EdDSA public keys (`NOVYSE_JWT_PUBLIC_KEY`)."},
          "adminToken":{"type":"apiKey","in":"header","name":"X-Admin-Token",
-          "description":"The configured `NOVYSE_ADMIN_TOKEN`. Development and tests only: with no admin token configured the admin endpoints answer 404 `NOT_FOUND`."}}
+          "description":"The configured `NOVYSE_ADMIN_TOKEN`. Development and tests only: while they are off (no admin token; in production also without NOVYSE_ADMIN_ENABLED=true) the admin endpoints answer 404 `NOT_FOUND`."}}
         """#
 
     // MARK: Schemas

@@ -36,8 +36,8 @@ enum CommandOpenAPI {
 
         **Authentication.** Mutations need `Authorization: Bearer <JWT>` whose `sub` is the caller's user UUID and \
         whose `did` names the device (401 `AUTH_NO_TOKEN`, `AUTH_INVALID_TOKEN`, `AUTH_TOKEN_EXPIRED`). The \
-        development endpoints under `/admin` take `X-Admin-Token` instead, and answer 404 while no admin token is \
-        configured.
+        development endpoints under `/admin` take `X-Admin-Token` instead, and answer 404 while they are off (no admin \
+        token; in production also without `NOVYSE_ADMIN_ENABLED=true`).
 
         **Bodies.** A JSON object (send `Content-Type: application/json` or none; another type is 415) of at most \
         `NOVYSE_MAX_BODY_BYTES` (default 65536) bytes (413 `BODY_TOO_LARGE`). Keys an operation does not define are \

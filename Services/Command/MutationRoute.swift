@@ -45,7 +45,9 @@ struct MutationRoute: Sendable {
         do {
             principal = try await tokens.authenticate(authorization: request.headers[.authorization])
         } catch {
-            try await rateLimits?.chargeUnauthenticated(request, context: context)
+            // An expired token is someone's real one (its signature verified): it gets its 401 and refreshes.
+            // No token or a bad one is anonymous traffic, charged to the address.
+            if error != .tokenExpired { try await rateLimits?.chargeUnauthenticated(request, context: context) }
             throw error
         }
         try await rateLimits?.charge(user: principal.userID)

@@ -22,7 +22,10 @@ extension WriteRateLimits {
             addressHeader = name
         }
         return WriteRateLimits(
-            limiter: RateLimiter(redis: redis, prefix: prefix, logger: logger),
+            limiter: RateLimiter(
+                redis: redis, prefix: prefix,
+                timeout: try environment.milliseconds("NOVYSE_RATE_LIMIT_TIMEOUT_MS", default: .milliseconds(250)), logger: logger
+            ),
             perUser: RateLimiter.Bucket(
                 perSecond: try rate(environment, "NOVYSE_RATE_LIMIT_WRITES_PER_SECOND", default: 5),
                 burst: try environment.int("NOVYSE_RATE_LIMIT_WRITES_BURST", default: 50, range: 1...1_000_000)

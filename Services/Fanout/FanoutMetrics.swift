@@ -16,6 +16,8 @@ struct FanoutMetrics: Sendable {
     let items = Counter(label: "novyse_fanout_items_total")
     let deliveries = Counter(label: "novyse_fanout_deliveries_total")
     let undelivered = Counter(label: "novyse_fanout_undelivered_total")
+    /// Recipients a deleted message's text was withheld from (a backlog routed after the deletion).
+    let redacted = Counter(label: "novyse_fanout_redacted_total")
     let wakeups = Counter(label: "novyse_fanout_wakeups_requested_total")
     let routeSeconds = Metrics.Timer(label: "novyse_fanout_route_seconds")
 

@@ -35,11 +35,11 @@ struct FanoutRouter: Sendable {
     /// Routes one entry. Its wake-ups are claimed under the item's identity (stream and item ID, unique in
     /// Postgres), not its Redis entry ID, which restarts after Redis loses its data. Errors are
     /// logged, not thrown: a missed push is healed by the client's update cycle (I2), so the reader goes on.
-    func route(_ entry: PipelineEntry) async {
+    func route(_ entry: PipelineEntry, deleted: Set<Int64> = []) async {
         let started = ContinuousClock.now
         metrics.items.increment()
         do {
-            let deliveries = try await plan(entry)
+            let deliveries = try await redactingDeleted(try await plan(entry), of: entry, deleted: deleted)
             var recipients = Set<UUID>()
             for delivery in deliveries {
                 let sockets = registry.sockets(of: delivery.users)
@@ -118,16 +118,21 @@ struct FanoutRouter: Sendable {
     }
 }
 
-/// The two fields of a chat event routing needs: its type and its `userUUID` (for MEMBER_* the member).
+/// The fields of a chat event routing needs: its type, its `userUUID` (for MEMBER_* the member, for message
+/// events the actor) and, for message events, the message.
 struct ChatEventHeader: Decodable {
+    struct Payload: Decodable { let messageID: Int64? }
     let type: String?
     let userUUID: String?
+    let payload: Payload?
 
     var member: UUID? { userUUID.flatMap(UUID.init(uuidString:)) }
+    var messageID: Int64? { payload?.messageID }
 
     init(json: String) {
         let decoded = try? JSONDecoder().decode(ChatEventHeader.self, from: Data(json.utf8))
         type = decoded?.type
         userUUID = decoded?.userUUID
+        payload = decoded?.payload
     }
 }

@@ -1,6 +1,7 @@
 import Logging
 import NovyseCore
 import NovyseRedis
+import NovyseStorage
 import ServiceLifecycle
 
 /// Reads every pipeline partition with plain `XREAD` and its own position per partition, so every fan-out
@@ -43,17 +44,43 @@ struct PipelineReader: Service {
                 try? await Task.sleep(for: .milliseconds(500))
                 continue
             }
+            var items: [(index: Int, id: String, item: PipelineEntry?)] = []
             for batch in batches {
                 guard let index = positions.firstIndex(where: { $0.key == batch.key }) else { continue }
                 for entry in batch.entries {
-                    positions[index].id = entry.id
-                    guard let item = PipelineEntry(fields: entry.fields) else {
+                    let item = PipelineEntry(fields: entry.fields)
+                    if item == nil {
                         logger.warning("malformed pipeline entry", metadata: ["key": "\(batch.key)", "id": "\(entry.id)"])
-                        continue
                     }
-                    await router.route(item)
+                    items.append((index, entry.id, item))
                 }
             }
+            let deleted = await deletedMessages(items.compactMap(\.item))
+            for (index, id, item) in items {
+                positions[index].id = id
+                guard let item else { continue }
+                guard let deleted else {
+                    // Unknown whether its text is still readable: not pushed. The device finds the gap at the
+                    // next item of the stream and runs an update, which applies the rules from Postgres.
+                    if FanoutRouter.textBearingMessage(item) == nil { await router.route(item) }
+                    continue
+                }
+                await router.route(item, deleted: deleted)
+            }
+        }
+    }
+
+    /// Which of the messages whose text this read carries are deleted by now: one query per read, and none
+    /// when the read carries no message text. Nil when Postgres did not answer (logged): then nothing that
+    /// carries message text is pushed, rather than text that may have been deleted.
+    private func deletedMessages(_ items: [PipelineEntry]) async -> Set<Int64>? {
+        let candidates = items.compactMap(FanoutRouter.textBearingMessage)
+        guard !candidates.isEmpty else { return [] }
+        do {
+            return try await router.store.deletedMessages(among: candidates)
+        } catch {
+            logger.warning("could not check for deleted messages; their pushes are skipped", metadata: ["error": "\(String(reflecting: error))"])
+            return nil
         }
     }
 

@@ -18,6 +18,8 @@ public final class ManagedProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var captured = Data()
     private var partialLine = Data()
+    /// Set at end of file on the output pipe: everything the child wrote has been consumed.
+    private var outputClosed = false
     private let output: Output
     public let name: String
 
@@ -42,6 +44,7 @@ public final class ManagedProcess: @unchecked Sendable {
             if data.isEmpty {
                 handle.readabilityHandler = nil
                 self?.flushPartialLine()
+                self?.markOutputClosed()
             } else {
                 self?.consume(data)
             }
@@ -65,12 +68,35 @@ public final class ManagedProcess: @unchecked Sendable {
     }
 
     /// Waits for exit up to `timeout`; returns the exit status, or nil if still running.
+    ///
+    /// The exit is seen before the pipe's reader has consumed the child's last lines, so after the exit it
+    /// also waits for the end of the output (up to `outputGrace` more: a grandchild that inherited the pipe
+    /// can hold it open), and `capturedOutput` then holds everything the child wrote.
     public func waitForExit(timeout: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline {
             await Task.yieldingSleep(.milliseconds(20))
         }
-        return process.isRunning ? nil : process.terminationStatus
+        guard !process.isRunning else { return nil }
+        let outputDeadline = ContinuousClock.now + Self.outputGrace
+        while !isOutputClosed && ContinuousClock.now < outputDeadline {
+            await Task.yieldingSleep(.milliseconds(10))
+        }
+        return process.terminationStatus
+    }
+
+    static let outputGrace: Duration = .seconds(30)
+
+    private var isOutputClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return outputClosed
+    }
+
+    private func markOutputClosed() {
+        lock.lock()
+        defer { lock.unlock() }
+        outputClosed = true
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace`.

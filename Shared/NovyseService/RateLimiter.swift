@@ -7,7 +7,7 @@ import NovyseRedis
 /// whatever the skew between hosts) and takes a token, atomically.
 ///
 /// It fails open: when Redis does not answer within `timeout`, the request goes through and
-/// `novyse_rate_limit_failed_open_total` counts it. Postgres is the truth and writes must keep working
+/// `novyse_rate_limit_decisions_total{decision="failed_open"}` counts it. Postgres is the truth and writes must keep working
 /// through a Redis outage (the outbox holds them); a limiter that turned an outage into refusals would make
 /// Redis a single point of failure for writes.
 public struct RateLimiter: Sendable {

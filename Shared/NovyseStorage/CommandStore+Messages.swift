@@ -97,7 +97,7 @@ extension CommandStore {
             throw CommandError(.forbidden, code: "AUTHOR_OR_ADMIN_ONLY", message: "only the author or an admin may delete")
         }
         guard !message.deleted else { throw CommandError.messageDeleted }
-        try await setState(messageID, deleted: true, pinned: false, on: connection)
+        try await setState(messageID, in: chat, deleted: true, pinned: false, on: connection)
         return try await appendMessageEvent(
             .messageDeleted, chat: chat, head: head, messageID: messageID, actor: actor,
             payload: ["current": .bool(true)], on: connection
@@ -162,8 +162,7 @@ extension CommandStore {
         if pinned {
             let pinnedNow = try await count(
                 """
-                SELECT count(*)::int FROM novyse.message_state s JOIN novyse.messages m ON m.id = s.message_id
-                WHERE m.chat_uuid = \(chat) AND s.pinned
+                SELECT count(*)::int FROM novyse.message_state WHERE chat_uuid = \(chat) AND pinned
                 """,
                 on: connection
             )
@@ -171,7 +170,7 @@ extension CommandStore {
                 throw CommandError.limitReached("pinnedMessages", limits.pinnedMessages)
             }
         }
-        try await setState(messageID, deleted: false, pinned: pinned, on: connection)
+        try await setState(messageID, in: chat, deleted: false, pinned: pinned, on: connection)
         return try await appendMessageEvent(
             pinned ? .messagePinned : .messageUnpinned, chat: chat, head: head, messageID: messageID, actor: actor,
             payload: ["current": .bool(pinned)], on: connection
@@ -187,12 +186,14 @@ extension CommandStore {
             """
             SELECT count(*) FILTER (WHERE user_uuid = \(actor))::int,
                    count(DISTINCT reaction)::int,
-                   bool_or(reaction = \(reaction))
+                   bool_or(reaction = \(reaction)),
+                   bool_or(reaction = \(reaction) AND user_uuid = \(actor))
             FROM novyse.message_reactions WHERE message_id = \(messageID)
             """,
             logger: logger
         )
-        for try await (mine, distinct, known) in rows.decode((Int, Int, Bool?).self) {
+        for try await (mine, distinct, known, already) in rows.decode((Int, Int, Bool?, Bool?).self) {
+            guard already != true else { return }  // the insert finds it: 409 REACTION_EXISTS, as without limits
             guard mine < limits.reactionsPerUser else { throw CommandError.limitReached("reactionsPerUser", limits.reactionsPerUser) }
             guard known == true || distinct < limits.distinctReactions else {
                 throw CommandError.limitReached("distinctReactions", limits.distinctReactions)
@@ -206,10 +207,11 @@ extension CommandStore {
         return 0
     }
 
-    private func setState(_ messageID: Int64, deleted: Bool, pinned: Bool, on connection: PostgresConnection) async throws {
+    private func setState(_ messageID: Int64, in chat: UUID, deleted: Bool, pinned: Bool, on connection: PostgresConnection) async throws {
         try await connection.query(
             """
-            INSERT INTO novyse.message_state (message_id, deleted, pinned) VALUES (\(messageID), \(deleted), \(pinned))
+            INSERT INTO novyse.message_state (message_id, chat_uuid, deleted, pinned)
+            VALUES (\(messageID), \(chat), \(deleted), \(pinned))
             ON CONFLICT (message_id) DO UPDATE SET deleted = EXCLUDED.deleted, pinned = EXCLUDED.pinned
             """,
             logger: logger

@@ -28,6 +28,32 @@ public struct FanoutStore: Sendable {
         return members
     }
 
+    /// Which of `messages` are deleted now (write model): their text must not be pushed to plain members.
+    public func deletedMessages(among messages: [Int64]) async throws -> Set<Int64> {
+        guard !messages.isEmpty else { return [] }
+        let rows = try await client.query(
+            "SELECT message_id FROM novyse.message_state WHERE message_id = ANY(\(messages)::bigint[]) AND deleted",
+            logger: logger
+        )
+        var deleted: Set<Int64> = []
+        for try await id in rows.decode(Int64.self) { deleted.insert(id) }
+        return deleted
+    }
+
+    /// The current owners and admins of a chat: with a message's author, who may see its text after deletion.
+    public func admins(of chat: UUID) async throws -> Set<UUID> {
+        let rows = try await client.query(
+            """
+            SELECT user_uuid FROM novyse.memberships
+            WHERE chat_uuid = \(chat) AND left_at IS NULL AND role IN ('OWNER', 'ADMIN')
+            """,
+            logger: logger
+        )
+        var admins: Set<UUID> = []
+        for try await user in rows.decode(UUID.self) { admins.insert(user) }
+        return admins
+    }
+
     /// `user` and everyone who shares a current chat with them: the audience of their profile events.
     public func contacts(of user: UUID) async throws -> [UUID] {
         let rows = try await client.query(

@@ -82,6 +82,8 @@ struct CountLimitTests {
             #expect(try await react(owner, "a", "PUT").status == 200)
             #expect(try await react(owner, "b", "PUT").status == 200)
             try await Self.expectRefused(h, "reactionsPerUser", 2) { try await react(owner, "c", "PUT") }
+            let again = try await react(owner, "a", "PUT")
+            #expect(again.status == 409 && again.errorCode == "REACTION_EXISTS", "at the limit, a repeat is still a repeat: \(again.body)")
             #expect(try await react(other, "c", "PUT").status == 200)  // distinct: a, b, c
             try await Self.expectRefused(h, "distinctReactions", 3) { try await react(other, "d", "PUT") }
             #expect(try await react(third, "a", "PUT").status == 200, "a reaction already given adds no distinct one")

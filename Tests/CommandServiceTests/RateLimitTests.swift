@@ -1,5 +1,6 @@
 import Foundation
 import NovyseCore
+import NovyseService
 import Testing
 import TestSupport
 
@@ -83,6 +84,15 @@ struct RateLimitTests {
                 "X-Admin-Token": "wrong", "X-Forwarded-For": "198.51.100.1",
             ])
             #expect(admin.status == 429 && admin.errorCode == "RATE_LIMITED", "\(admin.body)")
+            // An expired token is someone's real one: its 401 tells the device to refresh, even from this address.
+            let expired = try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: TestTokens.secret))
+                .issue(userID: user.id, deviceID: "phone", lifetime: .seconds(-60))
+            let stale = try #require(await HTTPProbe.request(
+                port: h.service.port, method: "PUT", path: "/user/theme",
+                headers: ["Authorization": "Bearer \(expired)", "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.1"],
+                body: #"{"theme":"dark"}"#, timeout: TestDeadline.generous
+            ))
+            #expect(stale.status == 401 && stale.body.contains("AUTH_TOKEN_EXPIRED"), "\(stale.body)")
             // The proxy's last entry is the address: another client behind the same proxy is not refused.
             #expect(try await bad("198.51.100.2").status == 401)
             #expect(try await Self.theme(h, user).status == 200, "a caller with a valid token is charged to its user only")

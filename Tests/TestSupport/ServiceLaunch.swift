@@ -51,6 +51,9 @@ public struct RunningService: Sendable {
             for key in ["NOVYSE_RATE_LIMIT_WRITES_BURST", "NOVYSE_RATE_LIMIT_UNAUTHENTICATED_BURST"] {
                 environment[key] = "1000000"
             }
+            // A loaded machine may take seconds for one EVAL; a stopped Redis refuses at once anyway, so the
+            // fail-open path is still taken promptly where a test stops it.
+            environment["NOVYSE_RATE_LIMIT_TIMEOUT_MS"] = "10000"
             // A loaded machine may need seconds to answer a probe; a stopped dependency refuses at once anyway.
             environment["NOVYSE_READINESS_TIMEOUT_MS"] = "10000"
             environment["LOG_LEVEL"] = "info"
