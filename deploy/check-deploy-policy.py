@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What deploy/check.sh asks of the deployment files beyond their schemas: the promises of issue #8 and of the
-README (ports, probes, drain times, scaling, persistence). Needs PyYAML.
+docs/operations.md (ports, probes, drain times, scaling, persistence). Needs PyYAML.
 
     check-deploy-policy.py REPO_ROOT BASE_BUILD.yaml OVERLAY_BUILD.yaml
 

@@ -1,6 +1,6 @@
 import NovyseService
 
-/// The query service's own settings, read from the environment (documented in the README).
+/// The query service's own settings, read from the environment (documented in docs/configuration.md).
 struct QueryConfiguration: Sendable {
     /// Items per update or initialize answer when the client names no `limit`.
     var defaultLimit = 2000

@@ -4,7 +4,7 @@ import NovyseCore
 
 /// Applying stream events. Each event carries `payload.current` (the value after the change), so applying
 /// needs no lookups; an event about a message the device does not hold changes nothing but still moves the
-/// cursor (README, "Applying an answer").
+/// cursor (docs/api.md, "Applying an answer").
 extension MirrorWriter {
     /// A chat event: checked against the chat's `eventID`, applied, cursor moved.
     mutating func applyChatEvent(_ event: [String: JSONValue]) throws {

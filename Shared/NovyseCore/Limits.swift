@@ -1,6 +1,6 @@
 import Foundation
 
-/// The input limits of the command API. Documented in the README; changing one is an API change.
+/// The input limits of the command API. Documented in docs/api.md; changing one is an API change.
 public enum Limits {
     public static let messageContent = 1...4000          // characters; not only whitespace
     public static let reactionBytes = 1...32              // one emoji or a short code

@@ -1,6 +1,6 @@
 import Logging
 
-/// What every service reads from its environment. Each key is documented in the README; every one has a
+/// What every service reads from its environment. Each key is documented in docs/configuration.md; every one has a
 /// default that works for the local stack, except the JWT keys outside development.
 public struct ServiceConfiguration: Sendable {
     public enum LogFormat: String, Sendable { case json, text }

@@ -2,7 +2,7 @@
 ///
 /// Only text packets are supported. Binary packets (`b<base64>` in a polling payload, binary WebSocket
 /// frames) are refused with a decoding error, which closes the session: nothing in Novyse sends binary, and
-/// refusing it keeps the per-session state small. The refusal is documented in the README.
+/// refusing it keeps the per-session state small. The refusal is documented in docs/api.md.
 public struct EngineIOPacket: Sendable, Equatable {
     public enum Kind: Character, Sendable {
         case open = "0"

@@ -2,7 +2,7 @@ import Foundation
 import NovyseCore
 
 /// A device's local database, in memory: what the seed's client keeps, built only from query answers and
-/// applied exactly as the README tells client authors to. Every rule a client relies on is asserted while
+/// applied exactly as docs/api.md tells client authors to. Every rule a client relies on is asserted while
 /// applying (a stream's items arrive in order, never twice, and where the server promises a chain, `prevID`
 /// equals the cursor); breaches are collected in `violations`.
 struct Mirror: Equatable {
