@@ -24,8 +24,7 @@ extension FanoutRouter {
     /// audit right the query side keeps too. Everyone else gets the message as the tombstone it now is (no
     /// content, no edit time), or for an edit nothing at all: the deletion event that follows arrives with a
     /// `prevID` their device does not hold, so it runs an update, which withholds the edit as well.
-    func redactingDeleted(_ deliveries: [Delivery], of entry: PipelineEntry, deleted: Set<Int64>) async throws -> [Delivery] {
-        guard let message = Self.textBearingMessage(entry), deleted.contains(message) else { return deliveries }
+    func redactingDeleted(_ deliveries: [Delivery], of entry: PipelineEntry) async throws -> [Delivery] {
         var mayRead = try await store.admins(of: entry.stream.key)
         if let author = Self.author(of: entry) { mayRead.insert(author) }
         var redacted: [Delivery] = []

@@ -35,11 +35,13 @@ struct FanoutRouter: Sendable {
     /// Routes one entry. Its wake-ups are claimed under the item's identity (stream and item ID, unique in
     /// Postgres), not its Redis entry ID, which restarts after Redis loses its data. Errors are
     /// logged, not thrown: a missed push is healed by the client's update cycle (I2), so the reader goes on.
-    func route(_ entry: PipelineEntry, deleted: Set<Int64> = []) async {
+    /// `textDeleted`: the message whose text the entry carries is deleted by now (see `redactingDeleted`).
+    func route(_ entry: PipelineEntry, textDeleted: Bool = false) async {
         let started = ContinuousClock.now
         metrics.items.increment()
         do {
-            let deliveries = try await redactingDeleted(try await plan(entry), of: entry, deleted: deleted)
+            var deliveries = try await plan(entry)
+            if textDeleted { deliveries = try await redactingDeleted(deliveries, of: entry) }
             var recipients = Set<UUID>()
             for delivery in deliveries {
                 let sockets = registry.sockets(of: delivery.users)

@@ -55,29 +55,31 @@ struct PipelineReader: Service {
                     items.append((index, entry.id, item))
                 }
             }
-            let deleted = await deletedMessages(items.compactMap(\.item))
-            for (index, id, item) in items {
+            // The message whose text each entry carries, worked out once per entry.
+            let textBearing = items.map { $0.item.flatMap(FanoutRouter.textBearingMessage) }
+            let deleted = await deletedMessages(textBearing.compactMap { $0 })
+            for ((index, id, item), message) in zip(items, textBearing) {
                 positions[index].id = id
                 guard let item else { continue }
-                guard let deleted else {
-                    // Unknown whether its text is still readable: not pushed. The device finds the gap at the
-                    // next item of the stream and runs an update, which applies the rules from Postgres.
-                    if FanoutRouter.textBearingMessage(item) == nil { await router.route(item) }
+                guard let message else {
+                    await router.route(item)
                     continue
                 }
-                await router.route(item, deleted: deleted)
+                // Unknown whether its text is still readable (Postgres did not answer): not pushed. The device
+                // finds the gap at the next item of the stream and runs an update, which applies the rules.
+                guard let deleted else { continue }
+                await router.route(item, textDeleted: deleted.contains(message))
             }
         }
     }
 
-    /// Which of the messages whose text this read carries are deleted by now: one query per read, and none
+    /// Which of `messages` (those whose text this read carries) are deleted by now: one query per read, none
     /// when the read carries no message text. Nil when Postgres did not answer (logged): then nothing that
     /// carries message text is pushed, rather than text that may have been deleted.
-    private func deletedMessages(_ items: [PipelineEntry]) async -> Set<Int64>? {
-        let candidates = items.compactMap(FanoutRouter.textBearingMessage)
-        guard !candidates.isEmpty else { return [] }
+    private func deletedMessages(_ messages: [Int64]) async -> Set<Int64>? {
+        guard !messages.isEmpty else { return [] }
         do {
-            return try await router.store.deletedMessages(among: candidates)
+            return try await router.store.deletedMessages(among: messages)
         } catch {
             logger.warning("could not check for deleted messages; their pushes are skipped", metadata: ["error": "\(String(reflecting: error))"])
             return nil

@@ -201,12 +201,6 @@ extension CommandStore {
         }
     }
 
-    /// The one integer a `SELECT count(*)::int …` returns.
-    func count(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Int {
-        for try await value in try await connection.query(query, logger: logger).decode(Int.self) { return value }
-        return 0
-    }
-
     private func setState(_ messageID: Int64, in chat: UUID, deleted: Bool, pinned: Bool, on connection: PostgresConnection) async throws {
         try await connection.query(
             """

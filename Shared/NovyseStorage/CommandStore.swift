@@ -78,6 +78,12 @@ public struct CommandStore: Sendable {
         }
     }
 
+    /// The one integer a `SELECT count(*)::int …` returns (the count limits' checks).
+    func count(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Int {
+        for try await value in try await connection.query(query, logger: logger).decode(Int.self) { return value }
+        return 0
+    }
+
     /// Constraint violations that only a race can reach (validation ran first) become the client error the
     /// validation would have given; everything else passes through.
     static func translate(_ error: any Error) -> any Error {
