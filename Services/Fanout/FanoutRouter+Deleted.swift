@@ -29,8 +29,8 @@ extension FanoutRouter {
         if let author = Self.author(of: entry) { mayRead.insert(author) }
         var redacted: [Delivery] = []
         for delivery in deliveries {
-            let readers = delivery.users.filter { mayRead.contains($0) }
-            let others = delivery.users.filter { !mayRead.contains($0) }
+            let readers = delivery.users.intersection(mayRead)
+            let others = delivery.users.subtracting(mayRead)
             if !readers.isEmpty { redacted.append(Delivery(event: delivery.event, payload: delivery.payload, users: readers)) }
             if !others.isEmpty, entry.stream.kind == .chatMessages, let tombstone = Self.tombstone(delivery.payload) {
                 redacted.append(Delivery(event: delivery.event, payload: tombstone, users: others))

@@ -17,18 +17,17 @@ struct FanoutRouter: Sendable {
     struct Delivery: Sendable, Equatable {
         let event: String
         let payload: String
-        let users: [UUID]
+        let users: Set<UUID>
     }
 
     let server: SocketIOServer<FanoutSocketHandler>
     let registry: SocketRegistry
     let store: FanoutStore
-    let memberships: MembershipCache
+    let planner: FanoutPlanner
     let presence: Presence
     let wakeups: WakeupQueue
     let redis: RedisClient
     let prefix: String
-    let chatNewMessages: Int
     let metrics: FanoutMetrics
     let logger: Logger
 
@@ -61,46 +60,8 @@ struct FanoutRouter: Sendable {
         metrics.routeSeconds.record(duration: ContinuousClock.now - started)
     }
 
-    /// Who gets what for one entry (api.md "Socket.IO"; I7: members only, local events to their owner).
-    func plan(_ entry: PipelineEntry) async throws -> [Delivery] {
-        let key = entry.stream.key
-        switch entry.stream.kind {
-        case .chatMessages:
-            guard !entry.isCreation else { return [] }
-            return [Delivery(event: "message:new", payload: entry.json, users: try await memberships.members(of: key))]
-        case .chatEvents:
-            if entry.isCreation {
-                memberships.invalidate(key)
-                let members = try await memberships.members(of: key)
-                guard let payload = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages) else { return [] }
-                return [Delivery(event: "chat:new", payload: payload, users: members)]
-            }
-            let header = ChatEventHeader(json: entry.json)
-            guard header.type == "MEMBER_JOINED" || header.type == "MEMBER_LEFT" else {
-                return [Delivery(event: "chat:event", payload: entry.json, users: try await memberships.members(of: key))]
-            }
-            memberships.invalidate(key)
-            let members = try await memberships.members(of: key)
-            var deliveries = [
-                Delivery(event: "chat:event", payload: entry.json, users: members.filter { $0 != header.member }),
-            ]
-            guard let member = header.member else { return deliveries }
-            if header.type == "MEMBER_JOINED", members.contains(member),
-               let payload = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages) {
-                deliveries.append(Delivery(event: "chat:new", payload: payload, users: [member]))
-            } else if header.type == "MEMBER_LEFT", !members.contains(member) {
-                let removed = #"{"chatUUID":"\#(key.uuidString.lowercased())"}"#
-                deliveries.append(Delivery(event: "chat:removed", payload: removed, users: [member]))
-            }
-            return deliveries
-        case .profileEvents:
-            guard !entry.isCreation else { return [] }
-            return [Delivery(event: "user:event", payload: entry.json, users: try await store.contacts(of: key))]
-        case .localEvents:
-            guard !entry.isCreation else { return [] }
-            return [Delivery(event: "local:event", payload: entry.json, users: [key])]
-        }
-    }
+    /// Who gets what for one entry.
+    func plan(_ entry: PipelineEntry) async throws -> [Delivery] { try await planner.plan(entry) }
 
     /// Queues wake-ups for the recipients' devices that have a push token and no live socket on any process.
     private func wake(_ users: [UUID], item: String) async throws {

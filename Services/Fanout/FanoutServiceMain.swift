@@ -26,10 +26,12 @@ struct FanoutServiceMain {
             let store = FanoutStore(client: runtime.postgres, logger: runtime.logger)
             let fanout = FanoutRouter(
                 server: sockets, registry: registry, store: store,
-                memberships: MembershipCache(store: store, capacity: configuration.membershipCacheSize),
+                planner: FanoutPlanner(
+                    store: store, memberships: MembershipTimeline(store: store, capacity: configuration.membershipCacheSize),
+                    chatNewMessages: configuration.chatNewMessages
+                ),
                 presence: presence, wakeups: WakeupQueue(redis: runtime.redis, configuration: wakeupConfiguration),
-                redis: runtime.redis, prefix: runtime.configuration.redisPrefix,
-                chatNewMessages: configuration.chatNewMessages, metrics: metrics, logger: runtime.logger
+                redis: runtime.redis, prefix: runtime.configuration.redisPrefix, metrics: metrics, logger: runtime.logger
             )
             let reader = PipelineReader(
                 redis: runtime.redis,

@@ -79,8 +79,10 @@ extension CommandStore {
     }
 
     /// Locks a stream that must exist; `missing` is what its absence means to the caller.
-    func lockStream(_ stream: StreamID, missing: CommandError, on connection: PostgresConnection) async throws -> Int64 {
-        guard let head = try await EventLog.lock(stream, on: connection, logger: logger) else { throw missing }
+    func lockStream(
+        _ stream: StreamID, mode: EventLog.LockMode = .append, missing: CommandError, on connection: PostgresConnection
+    ) async throws -> Int64 {
+        guard let head = try await EventLog.lock(stream, mode: mode, on: connection, logger: logger) else { throw missing }
         return head
     }
 }

@@ -68,7 +68,7 @@ extension CommandStore {
     /// Opening a DM that exists brings back whichever of its two members had left (`MEMBER_JOINED`), so
     /// leaving a DM never locks anyone out of the conversation with that person.
     private func rejoinDM(_ chat: UUID, members: [UUID], by actor: UUID, on connection: PostgresConnection) async throws {
-        var head = try await lockStream(StreamID(kind: .chatEvents, key: chat), missing: .unknownChat, on: connection)
+        var head = try await lockStream(StreamID(kind: .chatEvents, key: chat), mode: .membership, missing: .unknownChat, on: connection)
         for member in members where try await activeRole(chat: chat, user: member, on: connection) == nil {
             try await connection.query(
                 """
@@ -89,7 +89,7 @@ extension CommandStore {
     public func addMember(
         _ user: UUID, to chat: UUID, by actor: UUID, on connection: PostgresConnection
     ) async throws -> EventWritten {
-        let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), missing: .unknownChat, on: connection)
+        let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), mode: .membership, missing: .unknownChat, on: connection)
         let access = try await access(chat: chat, user: actor, on: connection)
         guard access.type != .dm else {
             throw CommandError(.forbidden, code: "DM_MEMBERS_FIXED", message: "a DM's members cannot change")
@@ -123,7 +123,7 @@ extension CommandStore {
     public func removeMember(
         _ user: UUID, from chat: UUID, by actor: UUID, on connection: PostgresConnection
     ) async throws -> EventWritten {
-        let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), missing: .unknownChat, on: connection)
+        let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), mode: .membership, missing: .unknownChat, on: connection)
         let access = try await access(chat: chat, user: actor, on: connection)
         if user != actor {
             guard access.type != .dm else {

@@ -4,8 +4,17 @@ import NovyseCore
 import PostgresNIO
 
 extension CommandStore {
-    /// Sends a message in one statement: the sender's membership (share-locked, so a concurrent removal
-    /// waits), the stream lock, the insert with `prev_id = head`, the head move and the outbox row.
+    /// Sends a message in one statement: the chat's event stream share-locked, the sender's membership
+    /// (share-locked, so a concurrent removal waits), the stream lock, the insert with `prev_id = head`, the
+    /// head move and the outbox row.
+    ///
+    /// The event stream's row is held `FOR KEY SHARE`, which only membership changes (`FOR UPDATE`, see
+    /// `EventLog.LockMode`) conflict with: sends go on beside edits and reactions, but every membership change
+    /// commits wholly before or wholly after the message, and `event_position` records the event stream's head
+    /// as of the message. The fan-out pushes the message to the membership as of that event, in whatever
+    /// order it reads the pipeline's partitions. It is locked before the membership row (the sub-select is
+    /// evaluated before the membership row is locked), in the order a membership change takes them, so the
+    /// two cannot deadlock; after a wait for a removal, the membership row is re-checked at its newest version.
     ///
     /// A retry with the same `clientMessageID` inserts nothing (`ON CONFLICT`) and gets the original
     /// message's ID back; reusing the ID for different content is refused.
@@ -13,20 +22,26 @@ extension CommandStore {
         chat: UUID, sender: UUID, content: String, clientMessageID: UUID, on connection: PostgresConnection
     ) async throws -> MessageSent {
         let kind = StreamKind.chatMessages.rawValue
+        let eventKind = StreamKind.chatEvents.rawValue
         let rows = try await connection.query(
             """
-            WITH member AS (
-                SELECT m.user_uuid FROM novyse.memberships m JOIN novyse.chats c ON c.uuid = m.chat_uuid
-                WHERE m.chat_uuid = \(chat) AND m.user_uuid = \(sender) AND m.left_at IS NULL
+            WITH events AS (
+                SELECT e.head FROM novyse.streams e WHERE e.kind = \(eventKind) AND e.key = \(chat)
+                FOR KEY SHARE OF e
+            ), member AS (
+                SELECT m.user_uuid, (SELECT head FROM events) AS event_position
+                FROM novyse.memberships m JOIN novyse.chats c ON c.uuid = m.chat_uuid
+                WHERE (SELECT head FROM events) IS NOT NULL
+                  AND m.chat_uuid = \(chat) AND m.user_uuid = \(sender) AND m.left_at IS NULL
                   AND (c.type <> 'CHANNEL' OR m.role IN ('OWNER', 'ADMIN'))
                 FOR SHARE OF m
             ), stream AS (
-                SELECT s.head FROM novyse.streams s, member
+                SELECT s.head, member.event_position FROM novyse.streams s, member
                 WHERE s.kind = \(kind) AND s.key = \(chat)
                 FOR UPDATE OF s
             ), item AS (
-                INSERT INTO novyse.messages (chat_uuid, prev_id, sender_uuid, content, client_message_id)
-                SELECT \(chat), stream.head, \(sender), \(content), \(clientMessageID) FROM stream
+                INSERT INTO novyse.messages (chat_uuid, prev_id, sender_uuid, content, client_message_id, event_position)
+                SELECT \(chat), stream.head, \(sender), \(content), \(clientMessageID), stream.event_position FROM stream
                 ON CONFLICT ON CONSTRAINT messages_client_id DO NOTHING
                 RETURNING id, prev_id
             ), moved AS (

@@ -11,18 +11,34 @@ public struct AppendedItem: Sendable, Equatable, Codable {
 
 /// Appends to the streams of the event store, inside the caller's transaction.
 ///
-/// The protocol, for every stream (I1, I2): `lock` the stream's row first (`FOR UPDATE`), which also yields
+/// The protocol, for every stream (I1, I2): `lock` the stream's row first (`FOR NO KEY UPDATE` or stronger), which also yields
 /// its head; then validate against the write model while holding it; then `append…` with `prevID = head`,
 /// which draws the ID from the sequence, moves the head and queues the item in the outbox in one statement.
 /// Because the ID is drawn only after the lock, a stream's IDs become visible in commit order, and
 /// `UNIQUE (stream, prev_id)` turns any violation of the protocol into an error instead of a fork.
 public enum EventLog {
+    /// How strongly `lock` holds a stream's row.
+    public enum LockMode: Sendable {
+        /// Appenders of the stream exclude each other (`FOR NO KEY UPDATE`); message sends, which hold their
+        /// chat's event stream `FOR KEY SHARE`, go on meanwhile.
+        case append
+        /// Also excludes the chat's message sends (`FOR UPDATE`): membership changes take it, so each message
+        /// commits wholly before or wholly after each membership change and records which (I7, the fan-out's
+        /// audience as of each item's position).
+        case membership
+    }
+
     /// Locks a stream for this transaction and returns its head; nil when the stream does not exist.
-    public static func lock(_ stream: StreamID, on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
-        let rows = try await connection.query(
-            "SELECT head FROM novyse.streams WHERE kind = \(stream.kind.rawValue) AND key = \(stream.key) FOR UPDATE",
-            logger: logger
-        )
+    public static func lock(
+        _ stream: StreamID, mode: LockMode = .append, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Int64? {
+        let query: PostgresQuery = switch mode {
+        case .append:
+            "SELECT head FROM novyse.streams WHERE kind = \(stream.kind.rawValue) AND key = \(stream.key) FOR NO KEY UPDATE"
+        case .membership:
+            "SELECT head FROM novyse.streams WHERE kind = \(stream.kind.rawValue) AND key = \(stream.key) FOR UPDATE"
+        }
+        let rows = try await connection.query(query, logger: logger)
         for try await head in rows.decode(Int64.self) { return head }
         return nil
     }

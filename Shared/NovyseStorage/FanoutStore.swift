@@ -28,6 +28,33 @@ public struct FanoutStore: Sendable {
         return members
     }
 
+    /// The members of a chat as of its chat event `position` (after it): for each user the latest MEMBER_*
+    /// event up to there decides, and a user without one is a member if the chat was created with them.
+    /// Position 0 is the chat's creation. Nil: the current members (for items without a position).
+    ///
+    /// The write model's `memberships` row only says where a user stands now; the event stream is the
+    /// history, so a push routed late still goes to those who were members when its item was written.
+    public func members(of chat: UUID, at position: Int64?) async throws -> [UUID] {
+        guard let position else { return try await members(of: chat) }
+        let rows = try await client.query(
+            """
+            WITH latest AS (
+                SELECT DISTINCT ON (user_uuid) user_uuid, type FROM novyse.chat_events
+                WHERE chat_uuid = \(chat) AND id <= \(position) AND type IN ('MEMBER_JOINED', 'MEMBER_LEFT')
+                ORDER BY user_uuid, id DESC
+            )
+            SELECT user_uuid FROM latest WHERE type = 'MEMBER_JOINED'
+            UNION ALL
+            SELECT c.user_uuid FROM novyse.chat_creation_members c
+            WHERE c.chat_uuid = \(chat) AND NOT EXISTS (SELECT 1 FROM latest WHERE latest.user_uuid = c.user_uuid)
+            """,
+            logger: logger
+        )
+        var members: [UUID] = []
+        for try await member in rows.decode(UUID.self) { members.append(member) }
+        return members
+    }
+
     /// Which of `messages` are deleted now (write model): their text must not be pushed to plain members.
     public func deletedMessages(among messages: [Int64]) async throws -> Set<Int64> {
         guard !messages.isEmpty else { return [] }
@@ -85,13 +112,22 @@ public struct FanoutStore: Sendable {
         return devices
     }
 
+    /// A `chat:new` object and who was a member when it was read.
+    public struct NewChat: Sendable {
+        /// `{chat, users, messages}` as JSON text.
+        public let json: String
+        /// The members it lists: only they may be pushed it (its messages are as of now, so someone who
+        /// left since the item being routed must not get them).
+        public let members: Set<UUID>
+    }
+
     /// The `chat:new` payload `{chat, users, messages}` as JSON text, or nil for an unknown chat.
     ///
     /// Everything but the member list comes from the snapshot with the chat's projected positions as its
     /// cursors (`eventID`, `messageID`), so the object is consistent with them (I4) even while the projector
     /// lags; the member list comes from the write model so a just-joined member is in it. A client whose
     /// cursors are behind what it is pushed next detects the gap by `prevID` and runs an update cycle.
-    public func newChatPayload(chat: UUID, messageLimit: Int) async throws -> String? {
+    public func newChatPayload(chat: UUID, messageLimit: Int) async throws -> NewChat? {
         let rows = try await client.query(
             """
             WITH c AS (SELECT uuid, type, name, created_at FROM novyse.chats WHERE uuid = \(chat)),
@@ -121,12 +157,14 @@ public struct FanoutStore: Sendable {
                     LEFT JOIN snapshot.positions p3 ON p3.kind = 3 AND p3.key = u.uuid), '[]'::json),
                 'messages', COALESCE((SELECT json_agg(\(unescaped: QuerySQL.message) ORDER BY x.id)
                     FROM latest x \(unescaped: QuerySQL.messageReactions)), '[]'::json)
-            )::text
+            )::text, ARRAY(SELECT user_uuid FROM mem)
             FROM c, pos
             """,
             logger: logger
         )
-        for try await payload in rows.decode(String.self) { return payload }
+        for try await (payload, members) in rows.decode((String, [UUID]).self) {
+            return NewChat(json: payload, members: Set(members))
+        }
         return nil
     }
 }

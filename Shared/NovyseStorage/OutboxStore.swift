@@ -121,7 +121,7 @@ public struct OutboxStore: Sendable {
                 SELECT id, stream_kind, stream_key, item_id FROM novyse.outbox ORDER BY id LIMIT \(limit)
             )
             SELECT o.id, o.stream_kind, o.stream_key, o.item_id,
-                   COALESCE(ce.prev_id, m.prev_id, pe.prev_id, le.prev_id, 0) AS prev_id,
+                   COALESCE(ce.prev_id, m.prev_id, pe.prev_id, le.prev_id, 0) AS prev_id, m.event_position,
                    (CASE
                         WHEN c.uuid IS NOT NULL THEN novyse.chat_created_json(c)
                         WHEN u.uuid IS NOT NULL THEN novyse.user_created_json(u)
@@ -148,14 +148,16 @@ public struct OutboxStore: Sendable {
             logger: logger
         )
         var claim = Claim(items: [], orphanIDs: [])
-        for try await (outboxID, kindValue, key, itemID, prevID, json) in rows.decode(
-            (Int64, Int16, UUID, Int64, Int64, String?).self
+        for try await (outboxID, kindValue, key, itemID, prevID, eventPosition, json) in rows.decode(
+            (Int64, Int16, UUID, Int64, Int64, Int64?, String?).self
         ) {
             guard let kind = StreamKind(rawValue: kindValue), let json else {
                 claim.orphanIDs.append(outboxID)
                 continue
             }
-            let entry = PipelineEntry(stream: StreamID(kind: kind, key: key), id: itemID, prevID: prevID, json: json)
+            let entry = PipelineEntry(
+                stream: StreamID(kind: kind, key: key), id: itemID, prevID: prevID, json: json, eventPosition: eventPosition
+            )
             claim.items.append(ClaimedItem(outboxID: outboxID, entry: entry))
         }
         return claim
