@@ -34,6 +34,11 @@ struct CommandRoutes: Sendable {
                 try await store.removeMember(body.userUUID, from: body.chatUUID, by: principal.userID, on: connection)
             }
         }
+        router.put("/chat/members/role") { request, context in
+            try await route.handle(request, context: context, body: ChatRoleRequest.self) { store, principal, body, connection in
+                try await store.setRole(body.role, of: body.userUUID, in: body.chatUUID, by: principal.userID, on: connection)
+            }
+        }
         router.post("/chat/leave") { request, context in
             try await route.handle(request, context: context, body: ChatRequest.self) { store, principal, body, connection in
                 try await store.removeMember(principal.userID, from: body.chatUUID, by: principal.userID, on: connection)

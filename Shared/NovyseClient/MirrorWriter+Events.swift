@@ -66,6 +66,12 @@ extension MirrorWriter {
             )
         case "MEMBER_LEFT":
             try db.execute(sql: "DELETE FROM members WHERE chat_uuid = ? AND user_uuid = ?", arguments: [chat, actor])
+        case "MEMBER_ROLE_CHANGED":
+            // Takes effect from the next event on: an admin's events chain fully, a plain member's may skip edits.
+            try db.execute(
+                sql: "UPDATE members SET role = ? WHERE chat_uuid = ? AND user_uuid = ?",
+                arguments: [payload["current"]?.stringValue, chat, actor]
+            )
         default:
             try violation("unknown chat event type \(type)")
         }

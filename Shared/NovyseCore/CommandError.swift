@@ -32,6 +32,7 @@ public struct CommandError: Error, Sendable, Equatable, CustomStringConvertible 
     public static let unknownFolder = CommandError(.notFound, code: "UNKNOWN_FOLDER", message: "no such folder")
     public static let notAMember = CommandError(.forbidden, code: "NOT_A_MEMBER", message: "you are not a member of this chat")
     public static let adminOnly = CommandError(.forbidden, code: "ADMIN_ONLY", message: "only an admin of this chat may do this")
+    public static let ownerOnly = CommandError(.forbidden, code: "OWNER_ONLY", message: "only the owner of this chat may do this")
     public static let authorOnly = CommandError(.forbidden, code: "AUTHOR_ONLY", message: "only the author may edit a message")
     public static let messageDeleted = CommandError(.conflict, code: "MESSAGE_DELETED", message: "the message is deleted")
     public static let idempotencyKeyReused = CommandError(

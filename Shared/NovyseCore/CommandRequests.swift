@@ -29,6 +29,19 @@ public struct ChatMemberRequest: CommandRequest, Equatable {
     }
 }
 
+/// `{chatUUID, userUUID, role}`: the owner sets a member's role (`OWNER` hands ownership over).
+public struct ChatRoleRequest: CommandRequest, Equatable {
+    public static let keys: Set<String> = ["chatUUID", "userUUID", "role"]
+    public var chatUUID: UUID
+    public var userUUID: UUID
+    public var role: MemberRole
+    public init(chatUUID: UUID, userUUID: UUID, role: MemberRole) {
+        self.chatUUID = chatUUID
+        self.userUUID = userUUID
+        self.role = role
+    }
+}
+
 /// `{chatUUID}`: leave, unpin or unmute a chat.
 public struct ChatRequest: CommandRequest, Equatable {
     public static let keys: Set<String> = ["chatUUID"]

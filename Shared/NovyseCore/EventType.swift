@@ -8,6 +8,9 @@ public enum ChatEventType: String, Sendable, Codable, CaseIterable {
     case messageUnpinned = "MESSAGE_UNPINNED"
     case memberJoined = "MEMBER_JOINED"
     case memberLeft = "MEMBER_LEFT"
+    /// The owner made a member an admin or a member again, or handed ownership over (`payload.current`:
+    /// the role now; the envelope's `userUUID` is the member whose role changed).
+    case memberRoleChanged = "MEMBER_ROLE_CHANGED"
 }
 
 /// Public profile events (seed §"User Profile Events"): the owner sees the full log, contacts only the latest

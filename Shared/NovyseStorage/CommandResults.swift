@@ -29,6 +29,11 @@ public struct ProfileEventsWritten: Codable, Sendable, Equatable {
     public let eventIDs: [Int64]
 }
 
+public struct RolesChanged: Codable, Sendable, Equatable {
+    /// The member's `MEMBER_ROLE_CHANGED`; a handover adds the former owner's, after it.
+    public let eventIDs: [Int64]
+}
+
 public struct DeviceUpdated: Codable, Sendable, Equatable {
     public let deviceID: String
 }

@@ -119,12 +119,19 @@ extension CommandStore {
         return EventWritten(eventID: item.id, prevID: item.prevID)
     }
 
-    /// `MEMBER_LEFT`: an admin removes a member, or (`user == actor`) a member leaves.
+    /// `MEMBER_LEFT`: an admin removes a member, or (`user == actor`) a member leaves. The owner of a group
+    /// or channel cannot leave (`409 LAST_OWNER`): nobody could add members, moderate or post in a channel
+    /// after; they hand ownership over first (`setRole(.owner, …)`). A DM has no owner to lose.
     public func removeMember(
         _ user: UUID, from chat: UUID, by actor: UUID, on connection: PostgresConnection
     ) async throws -> EventWritten {
         let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), mode: .membership, missing: .unknownChat, on: connection)
         let access = try await access(chat: chat, user: actor, on: connection)
+        if user == actor, access.type != .dm, access.role == .owner {
+            throw CommandError(
+                .conflict, code: "LAST_OWNER", message: "the owner cannot leave; hand ownership to another member first"
+            )
+        }
         if user != actor {
             guard access.type != .dm else {
                 throw CommandError(.forbidden, code: "DM_MEMBERS_FIXED", message: "a DM's members cannot change")

@@ -95,6 +95,7 @@ struct CommandOpenAPITests {
         let document = try OpenAPIDocument()
         let types: [String: any CommandRequest.Type] = [
             "CreateChatRequest": CreateChatRequest.self, "ChatMemberRequest": ChatMemberRequest.self,
+            "ChatRoleRequest": ChatRoleRequest.self,
             "ChatRequest": ChatRequest.self, "SendMessageRequest": SendMessageRequest.self,
             "EditMessageRequest": EditMessageRequest.self, "MessageRequest": MessageRequest.self,
             "ReactionRequest": ReactionRequest.self, "PinChatRequest": PinChatRequest.self,
@@ -160,7 +161,7 @@ struct CommandOpenAPITests {
         let document = try OpenAPIDocument()
         let results: [String: any Codable.Type] = [
             "MessageSent": MessageSent.self, "EventWritten": EventWritten.self, "ChatCreated": ChatCreated.self,
-            "ProfileEventsWritten": ProfileEventsWritten.self, "DeviceUpdated": DeviceUpdated.self,
+            "ProfileEventsWritten": ProfileEventsWritten.self, "DeviceUpdated": DeviceUpdated.self, "RolesChanged": RolesChanged.self,
             "CreatedUser": AdminRoutes.CreatedUser.self, "IssuedToken": AdminRoutes.IssuedToken.self,
         ]
         var used: Set<String> = []

@@ -123,6 +123,8 @@ extension Mirror {
             chat.members[actor] = ["role": .string("MEMBER"), "joinedAt": event["createdAt"] ?? .null]
         case "MEMBER_LEFT":
             chat.members[actor] = nil
+        case "MEMBER_ROLE_CHANGED":
+            chat.members[actor]?["role"] = payload["current"] ?? .null
         default:
             violations.append("unknown chat event type \(type)")
         }

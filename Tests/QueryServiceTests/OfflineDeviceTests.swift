@@ -30,7 +30,7 @@ struct OfflineDeviceTests {
             #expect(device.users[world.dave.id] != nil && device.users[world.eve.id] == nil)
             // The scenario really exercised every kind of item.
             for type in ["MESSAGE_EDITED", "REACTION_ADDED", "REACTION_REMOVED", "MESSAGE_DELETED", "MESSAGE_PINNED",
-                         "MESSAGE_UNPINNED", "MEMBER_JOINED", "MEMBER_LEFT", "NAME_CHANGED", "BIO_CHANGED",
+                         "MESSAGE_UNPINNED", "MEMBER_JOINED", "MEMBER_LEFT", "MEMBER_ROLE_CHANGED", "NAME_CHANGED", "BIO_CHANGED",
                          "SURNAME_CHANGED", "HANDLE_CHANGED", "PICTURE_CHANGED", "BANNER_CHANGED", "COLOR_CHANGED",
                          "BIRTHDAY_CHANGED", "THEME_CHANGED", "CHAT_PINNED", "CHAT_UNPINNED", "CHAT_MUTED",
                          "CHAT_UNMUTED", "FOLDER_UPDATED", "FOLDER_DELETED", "chat.new", "user.new", "message"] {

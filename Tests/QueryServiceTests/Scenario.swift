@@ -108,6 +108,9 @@ struct Scenario {
         _ = try await send("dave here", in: group, as: dave)
         try await f.mutate("POST", "/chat/leave", as: dave, #"{"chatUUID":"\#(group.uuidString)"}"#)
         try await f.mutate("POST", "/chat/members", as: bob, #"{"chatUUID":"\#(group.uuidString)","userUUID":"\#(dave.id.uuidString)"}"#)
+        try await f.mutate(
+            "PUT", "/chat/members/role", as: bob, #"{"chatUUID":"\#(group.uuidString)","userUUID":"\#(dave.id.uuidString)","role":"ADMIN"}"#
+        )
         try await f.mutate("DELETE", "/chat/members", as: carol, #"{"chatUUID":"\#(carolGroup.uuidString)","userUUID":"\#(alice.id.uuidString)"}"#)
         try await f.mutate("POST", "/chat/members", as: bob, #"{"chatUUID":"\#(laterGroup.uuidString)","userUUID":"\#(alice.id.uuidString)"}"#)
         _ = try await send("welcome alice", in: laterGroup, as: bob)

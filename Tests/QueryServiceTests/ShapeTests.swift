@@ -14,7 +14,7 @@ struct ShapeTests {
         "MESSAGE_EDITED": ["messageID", "content", "current"], "REACTION_ADDED": ["messageID", "reaction", "current"],
         "REACTION_REMOVED": ["messageID", "reaction", "current"], "MESSAGE_DELETED": ["messageID", "current"],
         "MESSAGE_PINNED": ["messageID", "current"], "MESSAGE_UNPINNED": ["messageID", "current"],
-        "MEMBER_JOINED": ["current"], "MEMBER_LEFT": ["current"],
+        "MEMBER_JOINED": ["current"], "MEMBER_LEFT": ["current"], "MEMBER_ROLE_CHANGED": ["current"],
         "BIO_CHANGED": ["biography", "current"], "PICTURE_CHANGED": ["profilePictureUUID", "current"],
         "BANNER_CHANGED": ["bannerPictureUUID", "current"], "NAME_CHANGED": ["name", "current"],
         "SURNAME_CHANGED": ["surname", "current"], "BIRTHDAY_CHANGED": ["birthday", "current"],

@@ -13,7 +13,7 @@ public struct Migration: Sendable {
 
     /// Every migration, in order. Append only: an applied migration is never edited (its checksum is stored
     /// and checked, so an edit is caught at the next start instead of silently diverging schemas).
-    public static let all: [Migration] = [.eventStore, .delivery, .snapshot, .wireJSON, .projection, .countLimits, .audiencePositions]
+    public static let all: [Migration] = [.eventStore, .delivery, .snapshot, .wireJSON, .projection, .countLimits, .audiencePositions, .roles]
 
     /// A stable fingerprint of the statements (FNV-1a, 64 bit), stored beside the version.
     public var checksum: String {
