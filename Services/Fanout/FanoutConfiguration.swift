@@ -21,6 +21,8 @@ struct FanoutConfiguration: Sendable {
     var membershipCacheSize: Int
     /// Latest messages carried by `chat:new`.
     var chatNewMessages: Int
+    /// Most members (and their profiles) a `chat:new` lists: `NOVYSE_FANOUT_CHAT_NEW_MEMBERS` (100).
+    var chatNewMembers: Int
 
     /// `NOVYSE_FANOUT_PING_INTERVAL_MS` (25000), `NOVYSE_FANOUT_PING_TIMEOUT_MS` (20000),
     /// `NOVYSE_FANOUT_MAX_PAYLOAD` (1000000 bytes), `NOVYSE_FANOUT_QUEUE_LIMIT` (1024 packets per socket),
@@ -43,6 +45,7 @@ struct FanoutConfiguration: Sendable {
         presenceRefresh = try environment.milliseconds("NOVYSE_FANOUT_PRESENCE_REFRESH_MS", default: .seconds(10))
         membershipCacheSize = try environment.int("NOVYSE_FANOUT_MEMBERSHIP_CACHE", default: 10_000, range: 0...10_000_000)
         chatNewMessages = try environment.int("NOVYSE_FANOUT_CHAT_NEW_MESSAGES", default: 50, range: 0...1000)
+        chatNewMembers = try environment.int("NOVYSE_FANOUT_CHAT_NEW_MEMBERS", default: 100, range: 1...10_000)
         guard presenceRefresh < presenceTTL else {
             throw ConfigurationError(key: "NOVYSE_FANOUT_PRESENCE_REFRESH_MS", reason: "must be shorter than NOVYSE_FANOUT_PRESENCE_TTL_MS")
         }

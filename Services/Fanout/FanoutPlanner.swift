@@ -8,6 +8,8 @@ struct FanoutPlanner: Sendable {
     let store: FanoutStore
     let memberships: MembershipTimeline
     let chatNewMessages: Int
+    /// Most members (and their profiles) a `chat:new` lists.
+    var chatNewMembers = 100
 
     func plan(_ entry: PipelineEntry) async throws -> [FanoutRouter.Delivery] {
         let key = entry.stream.key
@@ -19,7 +21,7 @@ struct FanoutPlanner: Sendable {
         case .chatEvents:
             if entry.isCreation {
                 let members = try await memberships.members(of: key, afterEvent: 0, prevID: 0, change: nil)
-                guard let chat = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages) else { return [] }
+                guard let chat = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages, memberLimit: chatNewMembers) else { return [] }
                 // Its messages are as of now: not for a creation member who has left since.
                 return [.init(event: "chat:new", payload: chat.json, users: members.intersection(chat.members))]
             }
@@ -34,7 +36,7 @@ struct FanoutPlanner: Sendable {
             if !change.joined {
                 let removed = #"{"chatUUID":"\#(key.uuidString.lowercased())"}"#
                 deliveries.append(.init(event: "chat:removed", payload: removed, users: [change.member]))
-            } else if let chat = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages),
+            } else if let chat = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages, memberLimit: chatNewMembers),
                       chat.members.contains(change.member) {
                 // Still a member: the chat as of now is theirs to read. Gone again: nothing, the MEMBER_LEFT
                 // that follows tells their device.

@@ -28,7 +28,7 @@ struct FanoutServiceMain {
                 server: sockets, registry: registry, store: store,
                 planner: FanoutPlanner(
                     store: store, memberships: MembershipTimeline(store: store, capacity: configuration.membershipCacheSize),
-                    chatNewMessages: configuration.chatNewMessages
+                    chatNewMessages: configuration.chatNewMessages, chatNewMembers: configuration.chatNewMembers
                 ),
                 presence: presence, wakeups: WakeupQueue(redis: runtime.redis, configuration: wakeupConfiguration),
                 redis: runtime.redis, prefix: runtime.configuration.redisPrefix, metrics: metrics, logger: runtime.logger

@@ -65,6 +65,7 @@ extension QueryOpenAPI {
             ("uuid", uuid), ("type", #"{"enum":["DM","GROUP","CHANNEL"]}"#), ("name", nullableText), ("createdAt", time),
             ("members", members), ("pinnedMessages", array(id)), ("eventID", id), ("messageID", id),
             ("hasMoreHistory", #"{"type":"boolean"}"#),
+            ("hasMoreMembers", #"{"type":"boolean","description":"members lists at most NOVYSE_QUERY_CHAT_MEMBERS (default 100): the caller, the owner and admins, then others by userUUID; true when GET /chat/members has more"}"#),
         ])
         let folders: String = array(object([
             ("folderID", #"{"type":"string"}"#), ("name", #"{"type":"string"}"#), ("chatUUIDs", array(uuid)),
@@ -96,6 +97,7 @@ extension QueryOpenAPI {
             ("localState", ##"{"oneOf":[{"$ref":"#/components/schemas/Local"},{"type":"null"}]}"##),
         ]
         let historyData: [(String, String)] = [("messages", array(ref("Message"))), ("hasMore", #"{"type":"boolean"}"#)]
+        let membersData: [(String, String)] = [("members", members), ("hasMore", #"{"type":"boolean"}"#)]
         return [
             ("Message", message),
             ("ChatEvent", event(true)),
@@ -108,6 +110,7 @@ extension QueryOpenAPI {
             ("InitializeAnswer", object(envelopeFields + [("data", object(initializeData + tail))])),
             ("UpdateAnswer", object(envelopeFields + [("data", object(updateData + tail))])),
             ("HistoryAnswer", object(envelopeFields + [("data", object(historyData))])),
+            ("MembersAnswer", object(envelopeFields + [("data", object(membersData))])),
         ]
     }
 }

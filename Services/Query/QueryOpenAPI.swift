@@ -29,6 +29,15 @@ enum QueryOpenAPI {
         "responses":{"200":{"description":"a page","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HistoryAnswer"}}}},\
         "400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Unauthorized"},\
         "403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},\
+        "503":{"$ref":"#/components/responses/Unavailable"}}}},\
+        "/chat/members":{"get":{"operationId":"members","summary":"Every member of a chat the caller is in, by userUUID, in pages",\
+        "description":"Chat objects list at most NOVYSE_QUERY_CHAT_MEMBERS members (`hasMoreMembers`); this pages through all of them in the projected state. Continue with the last `userUUID` as `afterUserUUID` while `hasMore`.",\
+        "parameters":[{"name":"chatUUID","in":"query","required":true,"schema":{"type":"string","format":"uuid"}},\
+        {"name":"afterUserUUID","in":"query","required":false,"schema":{"type":"string","format":"uuid"},"description":"only members whose userUUID sorts after this one; the first page when absent"},\
+        {"name":"limit","in":"query","required":false,"schema":{"type":"integer","minimum":1},"description":"default 100, lowered to NOVYSE_QUERY_MEMBERS_MAX_LIMIT"}],\
+        "responses":{"200":{"description":"a page","content":{"application/json":{"schema":{"$ref":"#/components/schemas/MembersAnswer"}}}},\
+        "400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Unauthorized"},\
+        "403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},\
         "503":{"$ref":"#/components/responses/Unavailable"}}}}\
         },\
         "components":\(components)}

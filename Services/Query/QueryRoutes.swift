@@ -24,6 +24,9 @@ struct QueryRoutes: Sendable {
         router.get("/chat/history") { request, context in
             try await history(request, context: context)
         }
+        router.get("/chat/members") { request, context in
+            try await members(request, context: context)
+        }
     }
 
     func initialize(_ request: Request, context: NovyseRequestContext) async throws -> Response {
@@ -31,7 +34,8 @@ struct QueryRoutes: Sendable {
         let limit = try limit(request.uri.queryParameters["limit"].map(String.init), fallback: configuration.defaultLimit)
         let answer = try await run {
             try await store.sync(
-                caller: principal.userID, cursors: .empty, limit: limit, latestMessages: configuration.latestMessages
+                caller: principal.userID, cursors: .empty, limit: limit, latestMessages: configuration.latestMessages,
+                chatMembers: configuration.chatMembers
             )
         }
         metrics.record(answer)
@@ -45,7 +49,8 @@ struct QueryRoutes: Sendable {
         let limit = min(body.limit ?? configuration.defaultLimit, configuration.maxLimit)
         let answer = try await run {
             try await store.sync(
-                caller: principal.userID, cursors: body.cursors, limit: limit, latestMessages: configuration.latestMessages
+                caller: principal.userID, cursors: body.cursors, limit: limit, latestMessages: configuration.latestMessages,
+                chatMembers: configuration.chatMembers
             )
         }
         metrics.record(answer)
@@ -55,10 +60,7 @@ struct QueryRoutes: Sendable {
     func history(_ request: Request, context: NovyseRequestContext) async throws -> Response {
         let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
         let query = request.uri.queryParameters
-        guard let chatText = query["chatUUID"] else { throw APIError.badRequest("INVALID_FIELD", "chatUUID is required") }
-        guard let chat = UUID(uuidString: String(chatText)) else {
-            throw APIError.badRequest("INVALID_FIELD", "chatUUID must be a UUID")
-        }
+        let chat = try uuid(query, "chatUUID", required: true)!
         var before: Int64?
         if let text = query["beforeMessageID"] {
             guard let id = Int64(String(text)), (1...UpdateRequest.maxID).contains(id) else {
@@ -73,7 +75,32 @@ struct QueryRoutes: Sendable {
         let page = try await run {
             try await store.history(caller: principal.userID, chat: chat, before: before, limit: limit)
         }
-        return SyncResponse.history(page.messages, hasMore: page.hasMore)
+        return SyncResponse.page("messages", page.items, hasMore: page.hasMore)
+    }
+
+    func members(_ request: Request, context: NovyseRequestContext) async throws -> Response {
+        let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
+        let query = request.uri.queryParameters
+        let chat = try uuid(query, "chatUUID", required: true)!
+        let after = try uuid(query, "afterUserUUID", required: false)
+        let limit = min(
+            try limit(query["limit"].map(String.init), fallback: configuration.membersDefaultLimit),
+            configuration.membersMaxLimit
+        )
+        let page = try await run {
+            try await store.members(caller: principal.userID, chat: chat, after: after, limit: limit)
+        }
+        return SyncResponse.page("members", page.items, hasMore: page.hasMore)
+    }
+
+    /// A UUID query parameter; `INVALID_FIELD` when malformed, or absent but required.
+    func uuid(_ query: Parameters, _ name: String, required: Bool) throws -> UUID? {
+        guard let text = query[Substring(name)] else {
+            if required { throw APIError.badRequest("INVALID_FIELD", "\(name) is required") }
+            return nil
+        }
+        guard let value = UUID(uuidString: String(text)) else { throw APIError.badRequest("INVALID_FIELD", "\(name) must be a UUID") }
+        return value
     }
 
     /// A positive `limit` query parameter (lowered to the maximum by the caller), or `fallback` when absent.

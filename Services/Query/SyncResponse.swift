@@ -53,10 +53,11 @@ struct SyncResponse {
     }
 
     /// `GET /chat/history`.
-    static func history(_ messages: [String], hasMore: Bool) -> Response {
-        var out = SyncResponse(capacity: 64 + messages.reduce(0) { $0 + $1.utf8.count + 1 })
-        out.write(#"{"success":true,"data":{"messages":"#)
-        out.array(messages)
+    /// A per-chat page (`/chat/history`'s messages, `/chat/members`' members): `{key: [...], hasMore}`.
+    static func page(_ key: String, _ items: [String], hasMore: Bool) -> Response {
+        var out = SyncResponse(capacity: 64 + items.reduce(0) { $0 + $1.utf8.count + 1 })
+        out.write(#"{"success":true,"data":{"\#(key)":"#)
+        out.array(items)
         out.write(#","hasMore":\#(hasMore)}}"#)
         return out.response
     }

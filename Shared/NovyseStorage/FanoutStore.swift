@@ -127,7 +127,9 @@ public struct FanoutStore: Sendable {
     /// cursors (`eventID`, `messageID`), so the object is consistent with them (I4) even while the projector
     /// lags; the member list comes from the write model so a just-joined member is in it. A client whose
     /// cursors are behind what it is pushed next detects the gap by `prevID` and runs an update cycle.
-    public func newChatPayload(chat: UUID, messageLimit: Int) async throws -> NewChat? {
+    /// Lists at most `memberLimit` members (owner and admins first, then by `userUUID`) and their profiles,
+    /// with `hasMoreMembers`, as the query service's chat objects do.
+    public func newChatPayload(chat: UUID, messageLimit: Int, memberLimit: Int = 100) async throws -> NewChat? {
         let rows = try await client.query(
             """
             WITH c AS (SELECT uuid, type, name, created_at FROM novyse.chats WHERE uuid = \(chat)),
@@ -138,6 +140,7 @@ public struct FanoutStore: Sendable {
             mem AS (
                 SELECT user_uuid, role, joined_at FROM novyse.memberships WHERE chat_uuid = \(chat) AND left_at IS NULL
             ),
+            listed AS (SELECT * FROM mem ORDER BY role = 'MEMBER', user_uuid LIMIT \(memberLimit)),
             latest AS (
                 SELECT m.* FROM snapshot.messages m, pos
                 WHERE m.chat_uuid = \(chat) AND m.id <= pos.messages ORDER BY m.id DESC LIMIT \(messageLimit)
@@ -146,14 +149,15 @@ public struct FanoutStore: Sendable {
                 'chat', json_build_object(
                     'uuid', c.uuid, 'type', c.type, 'name', c.name, 'createdAt', \(unescaped: QuerySQL.time("c.created_at")),
                     'members', COALESCE((SELECT json_agg(json_build_object('userUUID', user_uuid, 'role', role,
-                        'joinedAt', \(unescaped: QuerySQL.time("joined_at"))) ORDER BY user_uuid) FROM mem), '[]'::json),
+                        'joinedAt', \(unescaped: QuerySQL.time("joined_at"))) ORDER BY user_uuid) FROM listed), '[]'::json),
+                    'hasMoreMembers', (SELECT count(*) FROM mem) > \(memberLimit),
                     'pinnedMessages', COALESCE((SELECT json_agg(m.id ORDER BY m.id) FROM snapshot.messages m
                         WHERE m.chat_uuid = c.uuid AND m.pinned AND m.id <= pos.messages), '[]'::json),
                     'eventID', pos.events, 'messageID', pos.messages,
                     'hasMoreHistory', (SELECT m.id FROM snapshot.messages m WHERE m.chat_uuid = c.uuid AND m.id <= pos.messages
                         ORDER BY m.id DESC OFFSET \(messageLimit) LIMIT 1) IS NOT NULL),
                 'users', COALESCE((SELECT json_agg(\(unescaped: QuerySQL.user) ORDER BY u.uuid)
-                    FROM mem JOIN snapshot.users u ON u.uuid = mem.user_uuid
+                    FROM listed JOIN snapshot.users u ON u.uuid = listed.user_uuid
                     LEFT JOIN snapshot.positions p3 ON p3.kind = 3 AND p3.key = u.uuid), '[]'::json),
                 'messages', COALESCE((SELECT json_agg(\(unescaped: QuerySQL.message) ORDER BY x.id)
                     FROM latest x \(unescaped: QuerySQL.messageReactions)), '[]'::json)

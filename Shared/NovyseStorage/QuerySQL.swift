@@ -16,6 +16,15 @@ enum QuerySQL {
         )
         """
 
+    /// Whether the chat `caller.chat` exists and the caller is an active member (`known`, `member`), for
+    /// the per-chat reads (history, members). Needs `caller (me, latest, chat)` and `mine`.
+    static let chatAccess = """
+        access AS (
+            SELECT EXISTS (SELECT 1 FROM novyse.chats WHERE uuid = (SELECT chat FROM caller)) AS known,
+                   EXISTS (SELECT 1 FROM mine WHERE chat_uuid = (SELECT chat FROM caller)) AS member
+        )
+        """
+
     /// Chats the caller has joined in the write model that the projection does not show yet (a join or a
     /// creation committed a moment ago, or a rejoin whose leave alone is projected): not served yet, never
     /// reported removed, and the answer says to ask again (`retryAfterMs`). Needs `caller` and `mine`.
@@ -63,11 +72,19 @@ enum QuerySQL {
 
     /// A chat with its members, pinned messages and both cursors; aliases `c` = `snapshot.chats`, `p1`/`p2` =
     /// its event and message positions; `caller.latest` is how many messages come with it.
+    ///
+    /// At most `caller.member_limit` members, so a large channel does not make every answer that carries it
+    /// huge: the caller first (its device needs its own role), then the owner and admins, then the others
+    /// by `userUUID`; `hasMoreMembers` says the rest is paged through `GET /chat/members`.
     static let chat = """
         json_build_object('uuid', c.uuid, 'type', c.type, 'name', c.name, 'createdAt', \(time("c.created_at")),
             'members', COALESCE((SELECT json_agg(json_build_object('userUUID', mb.user_uuid, 'role', mb.role,
                                                                   'joinedAt', \(time("mb.joined_at"))) ORDER BY mb.user_uuid)
-                                 FROM snapshot.members mb WHERE mb.chat_uuid = c.uuid), '[]'::json),
+                                 FROM (SELECT * FROM snapshot.members m0 WHERE m0.chat_uuid = c.uuid
+                                       ORDER BY m0.user_uuid = (SELECT me FROM caller) DESC, m0.role = 'MEMBER', m0.user_uuid
+                                       LIMIT (SELECT member_limit FROM caller)) mb), '[]'::json),
+            'hasMoreMembers', (SELECT 1 FROM snapshot.members mx WHERE mx.chat_uuid = c.uuid
+                               OFFSET (SELECT member_limit FROM caller) LIMIT 1) IS NOT NULL,
             'pinnedMessages', COALESCE((SELECT json_agg(px.id ORDER BY px.id) FROM snapshot.messages px
                                         WHERE px.chat_uuid = c.uuid AND px.pinned), '[]'::json),
             'eventID', COALESCE(p1.position, 0), 'messageID', COALESCE(p2.position, 0),

@@ -7,15 +7,12 @@ extension QueryStore {
     /// projected state; `hasMore` when older ones remain. Members only (the same rule as update).
     public func history(
         caller: UUID, chat: UUID, before: Int64?, limit: Int
-    ) async throws -> (messages: [String], hasMore: Bool) {
+    ) async throws -> (items: [String], hasMore: Bool) {
         let rows = try await client.query(
             """
-            WITH caller AS (SELECT \(caller)::uuid AS me, 0 AS latest),
+            WITH caller AS (SELECT \(caller)::uuid AS me, 0 AS latest, \(chat)::uuid AS chat),
             \(unescaped: QuerySQL.myChats),
-            access AS (
-                SELECT EXISTS (SELECT 1 FROM novyse.chats WHERE uuid = \(chat)) AS known,
-                       EXISTS (SELECT 1 FROM mine WHERE chat_uuid = \(chat)) AS member
-            )
+            \(unescaped: QuerySQL.chatAccess)
             SELECT access.known, access.member, page.json
             FROM access LEFT JOIN LATERAL (
                 SELECT x.id, \(unescaped: QuerySQL.message)::text AS json FROM snapshot.messages x
@@ -27,18 +24,20 @@ extension QueryStore {
             """,
             logger: logger
         )
-        var messages: [String] = []
+        return try await Self.page(rows, limit: limit)
+    }
+
+    /// Collects a per-chat page: rows of `(known, member, json)` with `limit + 1` items at most, the last
+    /// only telling that more follow. Unknown chat and non-members are refused.
+    static func page(_ rows: PostgresRowSequence, limit: Int) async throws -> (items: [String], hasMore: Bool) {
+        var items: [String] = []
         var hasMore = false
         for try await (known, member, json) in rows.decode((Bool, Bool, String?).self) {
             guard known else { throw QueryStoreError.unknownChat }
             guard member else { throw QueryStoreError.notAMember }
             guard let json else { continue }
-            if messages.count == limit {
-                hasMore = true
-            } else {
-                messages.append(json)
-            }
+            if items.count == limit { hasMore = true } else { items.append(json) }
         }
-        return (messages, hasMore)
+        return (items, hasMore)
     }
 }

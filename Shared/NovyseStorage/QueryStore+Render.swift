@@ -10,7 +10,7 @@ extension QueryStore.Scope {
         guard !plan.newChats.isEmpty || !plan.newUsers.isEmpty || plan.resendLocal else { return }
         let rows = try await connection.query(
             """
-            WITH caller AS (SELECT \(caller)::uuid AS me, \(latest)::int AS latest),
+            WITH caller AS (SELECT \(caller)::uuid AS me, \(latest)::int AS latest, \(memberLimit)::int AS member_limit),
             chosen AS (SELECT * FROM unnest(\(plan.newChats)::uuid[]) WITH ORDINALITY AS n(chat, ord))
             SELECT 1 AS tag, chosen.ord, 0::bigint, \(unescaped: QuerySQL.chat)::text
             FROM chosen JOIN snapshot.chats c ON c.uuid = chosen.chat

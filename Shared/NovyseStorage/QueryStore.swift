@@ -22,10 +22,12 @@ public struct QueryStore: Sendable {
     /// what the caller lacks whole, what it holds as the items after its cursors, what it may no longer see,
     /// at most `limit` items (a single new chat is never split).
     public func sync(
-        caller: UUID, cursors: SyncCursors, limit: Int, latestMessages: Int
+        caller: UUID, cursors: SyncCursors, limit: Int, latestMessages: Int, chatMembers: Int = 100
     ) async throws -> SyncAnswer {
         try await readTransaction { connection in
-            let scope = Scope(caller: caller, latest: latestMessages, connection: connection, logger: logger)
+            let scope = Scope(
+                caller: caller, latest: latestMessages, memberLimit: chatMembers, connection: connection, logger: logger
+            )
             let local = try await scope.classifyLocal(sent: cursors.localEventID)
             let chats = try await scope.classifyChats(cursors.chats)
             let users = try await scope.classifyUsers(cursors.users)
@@ -69,6 +71,8 @@ public struct QueryStore: Sendable {
     struct Scope: Sendable {
         let caller: UUID
         let latest: Int
+        /// Most members a chat object lists.
+        let memberLimit: Int
         let connection: PostgresConnection
         let logger: Logger
     }

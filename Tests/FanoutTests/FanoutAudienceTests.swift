@@ -19,6 +19,7 @@ import TestSupport
 @Suite("Fan-out audience as of each item's position")
 struct FanoutAudienceTests {
     struct World: Sendable {
+        let client: PostgresClient
         let store: FanoutStore
         let messages: [PipelineEntry]
         let events: [PipelineEntry]
@@ -75,7 +76,7 @@ struct FanoutAudienceTests {
                 "\(e)/\(join)": ["chat:event": [alice, carol], "chat:new": [dave]],
                 "\(e)/\(reaction)": ["chat:event": [alice, carol, dave]],
             ]
-            try await body(World(store: FanoutStore(client: client, logger: logger), messages: messages, events: events, expected: expected))
+            try await body(World(client: client, store: FanoutStore(client: client, logger: logger), messages: messages, events: events, expected: expected))
         }
     }
 
@@ -119,6 +120,30 @@ struct FanoutAudienceTests {
                 let (capacity, kept) = [(0, 32), (100, 1), (100, 32)][round % 3]
                 try await Self.check(order, in: world, capacity: capacity, changesKept: kept)
             }
+        }
+    }
+
+    @Test("chat:new lists at most its member limit, the owner first, with as many profiles")
+    func chatNewMembersCapped() async throws {
+        try await Self.withWorld { world in
+            let planner = FanoutPlanner(
+                store: world.store, memberships: MembershipTimeline(store: world.store, capacity: 100),
+                chatNewMessages: 10, chatNewMembers: 1
+            )
+            let projector = ProjectorStore(client: world.client, logger: Self.logger)
+            while try await projector.sweep(limit: 10_000) > 0 {}
+            let creation = try #require(world.events.first)
+            let payload = try #require(try await planner.plan(creation).first?.payload)
+            let object = try JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8))
+            guard case .object(let fields) = object, case .object(let chat)? = fields["chat"],
+                  case .array(let members)? = chat["members"], case .array(let users)? = fields["users"]
+            else {
+                Issue.record("not a chat:new object: \(payload)")
+                return
+            }
+            #expect(members.count == 1 && users.count == 1)
+            #expect(chat["hasMoreMembers"] == .bool(true))
+            if case .object(let first) = members.first { #expect(first["role"] == .string("OWNER")) }
         }
     }
 

@@ -14,7 +14,7 @@ struct QueryOpenAPITests {
             #expect(served.status == 200)
             let document = try JSONDecoder().decode(JSONValue.self, from: Data(served.body.utf8))
             let paths = document.object?["paths"]?.object ?? [:]
-            #expect(Set(paths.keys) == ["/user/initialize", "/user/update", "/chat/history"])
+            #expect(Set(paths.keys) == ["/user/initialize", "/user/update", "/chat/history", "/chat/members"])
             let schemas = document.object?["components"]?.object?["schemas"]?.object ?? [:]
             func required(_ name: String, _ path: [String] = []) -> Set<String> {
                 var schema = schemas[name]

@@ -8,7 +8,7 @@ import TestSupport
 struct ShapeTests {
     static let messageKeys: Set = ["id", "prevID", "chatUUID", "senderUUID", "content", "createdAt", "editedAt", "deleted", "pinned", "reactions"]
     static let userKeys: Set = ["uuid", "handle", "name", "surname", "biography", "profilePictureUUID", "bannerPictureUUID", "birthday", "color", "profileEventID"]
-    static let chatKeys: Set = ["uuid", "type", "name", "createdAt", "members", "pinnedMessages", "eventID", "messageID", "hasMoreHistory"]
+    static let chatKeys: Set = ["uuid", "type", "name", "createdAt", "members", "pinnedMessages", "eventID", "messageID", "hasMoreHistory", "hasMoreMembers"]
     static let localKeys: Set = ["user", "pinnedChats", "mutedChats", "folders", "theme"]
     static let payloadKeys: [String: Set<String>] = [
         "MESSAGE_EDITED": ["messageID", "content", "current"], "REACTION_ADDED": ["messageID", "reaction", "current"],
