@@ -1,4 +1,3 @@
-import HTTPTypes
 import Logging
 import NovyseRedis
 import NovyseService
@@ -13,14 +12,6 @@ extension WriteRateLimits {
         environment: EnvironmentReader, redis: RedisClient, prefix: String, logger: Logger
     ) throws -> WriteRateLimits? {
         guard try environment.bool("NOVYSE_RATE_LIMITS_ENABLED", default: true) else { return nil }
-        let header = environment.string("NOVYSE_CLIENT_ADDRESS_HEADER")
-        var addressHeader: HTTPField.Name?
-        if let header {
-            guard let name = HTTPField.Name(header) else {
-                throw ConfigurationError(key: "NOVYSE_CLIENT_ADDRESS_HEADER", reason: "'\(header)' is not a header name")
-            }
-            addressHeader = name
-        }
         return WriteRateLimits(
             limiter: RateLimiter(
                 redis: redis, prefix: prefix,
@@ -34,7 +25,7 @@ extension WriteRateLimits {
                 perSecond: try rate(environment, "NOVYSE_RATE_LIMIT_UNAUTHENTICATED_PER_SECOND", default: 1),
                 burst: try environment.int("NOVYSE_RATE_LIMIT_UNAUTHENTICATED_BURST", default: 20, range: 1...1_000_000)
             ),
-            addressHeader: addressHeader
+            addresses: try ClientAddress(environment: environment)
         )
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
 import NIOCore
 import NovyseService
@@ -9,14 +8,13 @@ import NovyseService
 /// token), so guessing tokens is slowed without touching callers who have one.
 ///
 /// The buckets live in Redis (`RateLimiter`), so they hold across replicas, and fail open while Redis is
-/// down. Behind a proxy every request comes from the proxy's address: name the header the proxy appends
-/// the client's address to (`NOVYSE_CLIENT_ADDRESS_HEADER=X-Forwarded-For`); its last entry is used, the one
-/// the proxy wrote. Without it the connection's peer address is used.
+/// down. The address is `ClientAddress`'s, the rule every per-address limit shares (behind a proxy, the
+/// last entry of `NOVYSE_CLIENT_ADDRESS_HEADER`).
 struct WriteRateLimits: Sendable {
     let limiter: RateLimiter
     let perUser: RateLimiter.Bucket
     let unauthenticated: RateLimiter.Bucket
-    let addressHeader: HTTPField.Name?
+    let addresses: ClientAddress
 
     /// Refuses the mutation with 429 when `user`'s bucket is empty.
     func charge(user: UUID) async throws {
@@ -34,10 +32,6 @@ struct WriteRateLimits: Sendable {
     }
 
     func address(_ request: Request, context: NovyseRequestContext) -> String {
-        if let addressHeader, let forwarded = request.headers[values: addressHeader].last {
-            let last = forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            if !last.isEmpty, last.utf8.count <= 64 { return last }
-        }
-        return context.channel.remoteAddress?.ipAddress ?? "unknown"
+        addresses.of(headers: request.headers, peer: context.channel.remoteAddress)
     }
 }
