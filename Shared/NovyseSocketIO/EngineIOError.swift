@@ -13,6 +13,13 @@ public enum EngineIOError: Int, Error, Sendable, CaseIterable {
     case unsupportedProtocolVersion = 5
     /// Not a reference-server code: a POST body above `maxPayload` is answered with HTTP 413.
     case payloadTooLarge = 413
+    /// Not reference-server codes either: a handshake over a cap on unauthenticated sessions. The reference
+    /// server's `allowRequest` refuses with 403 and code 4 (forbidden); a capacity refusal is not about
+    /// permission, so these answer 503 (the server's cap; a proxy may try another replica) and 429 (the
+    /// address's cap). The official clients treat every refused handshake alike: `connect_error`, then
+    /// their reconnection backoff.
+    case tooManySessions = 503
+    case tooManySessionsFromAddress = 429
 
     public var message: String {
         switch self {
@@ -23,6 +30,8 @@ public enum EngineIOError: Int, Error, Sendable, CaseIterable {
         case .forbidden: "Forbidden"
         case .unsupportedProtocolVersion: "Unsupported protocol version"
         case .payloadTooLarge: "Payload too large"
+        case .tooManySessions: "Too many unauthenticated sessions"
+        case .tooManySessionsFromAddress: "Too many unauthenticated sessions from this address"
         }
     }
 
@@ -30,6 +39,8 @@ public enum EngineIOError: Int, Error, Sendable, CaseIterable {
         switch self {
         case .forbidden: .forbidden
         case .payloadTooLarge: .contentTooLarge
+        case .tooManySessions: .serviceUnavailable
+        case .tooManySessionsFromAddress: .tooManyRequests
         default: .badRequest
         }
     }
@@ -42,5 +53,15 @@ public enum EngineIOError: Int, Error, Sendable, CaseIterable {
             headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: body.text))
         )
+    }
+}
+
+extension EngineIOError {
+    /// The answer to a handshake refused by a session cap.
+    init(_ refusal: SocketIOHandshakeRefusal) {
+        switch refusal {
+        case .tooManySessions: self = .tooManySessions
+        case .tooManySessionsFromAddress: self = .tooManySessionsFromAddress
+        }
     }
 }

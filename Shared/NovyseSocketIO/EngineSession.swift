@@ -1,7 +1,8 @@
 import NIOConcurrencyHelpers
 
-/// One Engine.IO session: its transport, its bounded queue of outgoing packets, the one reader waiting for
-/// them (a long-polling GET or a WebSocket writer), its heartbeat and its Socket.IO state.
+/// One Engine.IO session: its transport, its queue of outgoing packets (bounded in packets and bytes), the
+/// one reader waiting for them (a long-polling GET or a WebSocket writer), its heartbeat, its deadlines and
+/// its Socket.IO state.
 ///
 /// All state sits behind one lock and every operation is a short critical section; continuations are
 /// resumed after the lock is released. Nothing here suspends while holding the lock, so emitting to a
@@ -36,12 +37,19 @@ final class EngineSession<Identity: Sendable>: Sendable {
         var closed = false
         var closePacket = "1"
         var queue: [String] = []
+        /// UTF-8 bytes of `queue`.
+        var queuedBytes = 0
         var waiter: (kind: ReaderKind, maxBytes: Int, pollID: UInt64, continuation: CheckedContinuation<Delivery, Never>)?
         /// A poll whose connection closed before it started waiting.
         var abandonedPoll: UInt64?
         var nextPingAt: ContinuousClock.Instant
         var pongDeadline: ContinuousClock.Instant?
         var connectDeadline: ContinuousClock.Instant?
+        /// When the connected socket's credentials expire.
+        var expiresAt: ContinuousClock.Instant?
+        /// The client address whose unauthenticated slot (`SessionAdmission`) this session holds, until it
+        /// authenticates or closes.
+        var admissionSlot: String?
         var socket: SocketState = .idle
         var deferredClose: SocketIODisconnectReason?
         var handshake: SocketIOHandshake?
@@ -50,23 +58,38 @@ final class EngineSession<Identity: Sendable>: Sendable {
     let id: String
     let state: NIOLockedValueBox<State>
 
-    init(id: String, transport: Transport, handshake: SocketIOHandshake, configuration: SocketIOConfiguration) {
+    init(
+        id: String, transport: Transport, handshake: SocketIOHandshake, address: String,
+        configuration: SocketIOConfiguration
+    ) {
         self.id = id
         let now = ContinuousClock.now
         state = NIOLockedValueBox(State(
             transport: transport, nextPingAt: now + configuration.pingInterval,
-            connectDeadline: now + configuration.connectTimeout, handshake: handshake
+            connectDeadline: now + configuration.connectTimeout, admissionSlot: address, handshake: handshake
         ))
     }
 
     enum EnqueueResult { case queued, overflow, closed }
 
-    /// Appends packets unless the session is closed or its queue would exceed `limit`.
-    func enqueue(_ packets: [String], limit: Int) -> EnqueueResult {
+    /// Most packets and bytes a queue may hold; `.unbounded` for the packets that end a session.
+    struct QueueLimit {
+        var packets: Int
+        var bytes: Int
+        static var unbounded: QueueLimit { QueueLimit(packets: .max, bytes: .max) }
+    }
+
+    /// Appends packets unless the session is closed or its queue would exceed `limit`. A non-empty queue
+    /// is what the byte bound measures: packets into an empty queue are always taken, so one push larger
+    /// than the bound still reaches a client that reads.
+    func enqueue(_ packets: [String], limit: QueueLimit) -> EnqueueResult {
+        let bytes = packets.reduce(0) { $0 + $1.utf8.count }
         let (result, waiter): (EnqueueResult, (CheckedContinuation<Delivery, Never>, Delivery)?) = state.withLockedValue { state in
             if state.closed { return (.closed, nil) }
-            if state.queue.count + packets.count > limit { return (.overflow, nil) }
+            if state.queue.count + packets.count > limit.packets { return (.overflow, nil) }
+            if state.queuedBytes > 0, bytes > limit.bytes - state.queuedBytes { return (.overflow, nil) }
             state.queue.append(contentsOf: packets)
+            state.queuedBytes += bytes
             guard let waiter = state.waiter else { return (.queued, nil) }
             state.waiter = nil
             return (.queued, (waiter.continuation, .packets(drain(&state, maxBytes: waiter.maxBytes))))
@@ -97,18 +120,25 @@ final class EngineSession<Identity: Sendable>: Sendable {
     /// Removes queued packets up to `maxBytes` (always at least one, so a large packet still goes out).
     private func drain(_ state: inout State, maxBytes: Int) -> [String] {
         guard maxBytes != .max else {
-            defer { state.queue = [] }
+            defer {
+                state.queue = []
+                state.queuedBytes = 0
+            }
             return state.queue
         }
         var bytes = 0
         var count = 0
+        var taken = 0
         for packet in state.queue {
-            bytes += packet.utf8.count + 1
+            let size = packet.utf8.count
+            bytes += size + 1
             if count > 0, bytes > maxBytes { break }
             count += 1
+            taken += size
         }
         let batch = Array(state.queue.prefix(count))
         state.queue.removeFirst(count)
+        state.queuedBytes -= taken
         return batch
     }
 
@@ -134,32 +164,43 @@ final class EngineSession<Identity: Sendable>: Sendable {
                 state.waiter = nil
                 return waiter.continuation
             }
-            if !state.closed { state.queue.append(EngineIOPacket(.noop).encoded) }
+            if !state.closed {
+                state.queue.append(EngineIOPacket(.noop).encoded)
+                state.queuedBytes += 1
+            }
             return nil
         }
         waiter?.resume(returning: .packets([EngineIOPacket(.noop).encoded]))
     }
 
-    /// Marks the session closed. Returns nil when it already was; otherwise the socket state the caller must
-    /// report to the handler. A pending reader gets what is still queued and then `closePacket`.
-    func close(reason: SocketIODisconnectReason, closePacket: String = "1") -> SocketState? {
-        let outcome: (SocketState, CheckedContinuation<Delivery, Never>?, Delivery?)? = state.withLockedValue { state in
+    /// What closing a session leaves the server to do: report the socket to the handler, or give back the
+    /// unauthenticated slot of `admissionSlot`'s address.
+    struct Closing {
+        let socket: SocketState
+        let admissionSlot: String?
+    }
+
+    /// Marks the session closed. Returns nil when it already was; otherwise what the caller must report. A
+    /// pending reader gets what is still queued and then `closePacket`.
+    func close(reason: SocketIODisconnectReason, closePacket: String = "1") -> Closing? {
+        let outcome: (Closing, CheckedContinuation<Delivery, Never>?, Delivery?)? = state.withLockedValue { state in
             if state.closed { return nil }
             state.closed = true
             state.closePacket = closePacket
             state.deferredClose = reason
             let waiter = state.waiter?.continuation
             state.waiter = nil
-            let socket = state.socket
+            let closing = Closing(socket: state.socket, admissionSlot: state.admissionSlot)
             state.socket = .idle
             state.handshake = nil
+            state.admissionSlot = nil
             let delivery: Delivery? = waiter == nil
                 ? nil : .closed(remaining: drain(&state, maxBytes: .max), closePacket: closePacket)
-            return (socket, waiter, delivery)
+            return (closing, waiter, delivery)
         }
-        guard let (socket, waiter, delivery) = outcome else { return nil }
+        guard let (closing, waiter, delivery) = outcome else { return nil }
         if let waiter, let delivery { waiter.resume(returning: delivery) }
-        return socket
+        return closing
     }
 
     var isClosed: Bool { state.withLockedValue { $0.closed } }

@@ -5,7 +5,10 @@ import HTTPTypes
 ///
 /// `connected` and `disconnected` are synchronous and called exactly once each, in that order, for every
 /// accepted socket; they should only update in-memory tables (a registry of who is online), which is what
-/// makes the order guarantee cheap. `authenticate` and `event` are asynchronous and run off the event loop.
+/// makes the order guarantee cheap. An identity `authenticate` accepted whose session closed before it was
+/// connected gets `acceptAbandoned` instead, once, so what `authenticate` reserved for it can be given
+/// back. `authenticate` and `event` are asynchronous and run off the event loop; the other calls are
+/// synchronous and must stay short.
 public protocol SocketIOHandler: Sendable {
     /// What the application knows about an accepted socket (for Novyse: the user and device).
     associatedtype Identity: Sendable
@@ -19,17 +22,40 @@ public protocol SocketIOHandler: Sendable {
     func event(_ socket: SocketIOSocket<Identity>, name: String, arguments: [JSON], ack: SocketIOAck?) async
 
     func disconnected(_ socket: SocketIOSocket<Identity>, reason: SocketIODisconnectReason)
+
+    /// `authenticate` accepted `identity`, but its session closed before the socket was connected.
+    func acceptAbandoned(_ identity: Identity)
+
+    /// A handshake was refused by a cap on unauthenticated sessions (no session was made); for metrics.
+    func handshakeRefused(_ refusal: SocketIOHandshakeRefusal, address: String)
+
+    /// A session closed before any successful CONNECT (its deadline passed, the client left); for metrics.
+    func unauthenticatedSessionClosed(reason: SocketIODisconnectReason)
 }
 
 extension SocketIOHandler {
     public func event(_ socket: SocketIOSocket<Identity>, name: String, arguments: [JSON], ack: SocketIOAck?) async {}
+    public func acceptAbandoned(_ identity: Identity) {}
+    public func handshakeRefused(_ refusal: SocketIOHandshakeRefusal, address: String) {}
+    public func unauthenticatedSessionClosed(reason: SocketIODisconnectReason) {}
 }
 
 /// The answer to a CONNECT: accept with an identity, or refuse with a CONNECT_ERROR
 /// `{"message": message, "data": {"code": code}}`.
 public enum SocketIOAuthDecision<Identity: Sendable>: Sendable {
-    case accept(Identity)
+    /// `expiresAt`: when the credentials presented stop vouching for the identity (a token's `exp`). The
+    /// heartbeat sweep then sends `SocketIOConfiguration.expiryNotice` and disconnects the socket
+    /// (reason `credentials expired`), so a socket lives no longer than the token that opened it.
+    case accept(Identity, expiresAt: ContinuousClock.Instant? = nil)
     case reject(code: String, message: String)
+}
+
+/// Why a handshake was refused before any session was made (`SocketIOConfiguration`'s caps).
+public enum SocketIOHandshakeRefusal: String, Sendable, CaseIterable {
+    /// The server holds `maxUnauthenticatedSessions` already: HTTP 503.
+    case tooManySessions = "sessions"
+    /// The client's address holds `maxUnauthenticatedSessionsPerAddress` already: HTTP 429.
+    case tooManySessionsFromAddress = "address"
 }
 
 /// The HTTP request that opened the Engine.IO session, kept until the Socket.IO CONNECT is decided.
@@ -60,7 +86,7 @@ public enum SocketIODisconnectReason: String, Sendable, Equatable {
     case pingTimeout = "ping timeout"
     /// The client sent something the protocol does not allow.
     case parseError = "parse error"
-    /// The client's outgoing queue was full: it reads slower than it is written to.
+    /// The client's outgoing queue was full (packets or bytes): it reads slower than it is written to.
     case queueOverflow = "queue overflow"
     /// The server disconnected the socket (`SocketIOServer.disconnect`).
     case serverNamespaceDisconnect = "server namespace disconnect"
@@ -70,6 +96,8 @@ public enum SocketIODisconnectReason: String, Sendable, Equatable {
     case serverShuttingDown = "server shutting down"
     /// The client opened a session but never completed a Socket.IO CONNECT in time.
     case connectTimeout = "connect timeout"
+    /// The credentials the socket connected with expired (`SocketIOAuthDecision.accept(_:expiresAt:)`).
+    case credentialsExpired = "credentials expired"
 }
 
 /// Sends the acknowledgement of one client event, at most once.

@@ -99,7 +99,9 @@ extension SocketIOServer {
     }
 
     /// Applies the handler's decision. `connected` and `disconnected` are each called once, in order, even
-    /// when the session closes while `connected` is being delivered.
+    /// when the session closes while `connected` is being delivered; an accepted identity whose session
+    /// closed during `authenticate` gets `acceptAbandoned` instead. Accepting gives back the session's
+    /// unauthenticated slot; a refusal keeps it (the connect deadline still runs).
     func completeConnect(_ decision: SocketIOAuthDecision<Identity>, session: Session) {
         switch decision {
         case .reject(let code, let message):
@@ -112,16 +114,22 @@ extension SocketIOServer {
             guard stillOpen else { return }
             let refusal = SocketIOPacket(.connectError, data: ["message": .string(message), "data": ["code": .string(code)]])
             send(["4" + refusal.encoded], to: session)
-        case .accept(let identity):
+        case .accept(let identity, let expiresAt):
             let socket = SocketIOSocket(id: Self.randomID(), identity: identity)
-            let accepted = session.state.withLockedValue { state -> Bool in
-                guard !state.closed, case .authenticating = state.socket else { return false }
+            let (accepted, slot) = session.state.withLockedValue { state -> (Bool, String?) in
+                guard !state.closed, case .authenticating = state.socket else { return (false, nil) }
                 state.socket = .connecting(socket)
                 state.connectDeadline = nil
+                state.expiresAt = expiresAt
                 state.handshake = nil
-                return true
+                defer { state.admissionSlot = nil }
+                return (true, state.admissionSlot)
             }
-            guard accepted else { return }
+            guard accepted else {
+                handler.acceptAbandoned(identity)
+                return
+            }
+            if let address = slot { admission.release(address) }
             sockets.withLockedValue { $0[socket.id] = session }
             send(["4" + SocketIOPacket(.connect, data: ["sid": .string(socket.id)]).encoded], to: session)
             handler.connected(socket)

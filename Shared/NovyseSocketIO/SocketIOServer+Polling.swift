@@ -26,10 +26,12 @@ extension SocketIOServer {
         guard let sid = query["sid"] else {
             // A plain GET for the WebSocket transport means the upgrade headers were missing.
             guard query["transport"] == "polling" else { return EngineIOError.badRequest.response }
-            let session = makeSession(
-                transport: .polling, handshake: SocketIOHandshake(query: query, headers: request.headers)
-            )
-            return Self.payloadResponse([openPacket(session, upgrades: ["websocket"])])
+            let handshake = SocketIOHandshake(query: query, headers: request.headers)
+            let address = clientAddress(request.headers, connection?.remoteAddress)
+            switch openSession(transport: .polling, handshake: handshake, address: address) {
+            case .failure(let refusal): return refusal.response
+            case .success(let session): return Self.payloadResponse([openPacket(session, upgrades: ["websocket"])])
+            }
         }
         guard let session = session(id: sid) else { return EngineIOError.unknownSession.response }
         guard query["transport"] == "polling", session.state.withLockedValue({ $0.transport == .polling }) else {

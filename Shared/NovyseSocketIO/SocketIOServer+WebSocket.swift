@@ -17,14 +17,19 @@ extension SocketIOServer {
                 http1: http1,
                 ws: .init(maxFrameSize: configuration.maxPayload, autoPing: .disabled, closeTimeout: .seconds(5))
             ),
-            shouldUpgrade: { [self] request, _, _ in shouldUpgrade(request) }
+            shouldUpgrade: { [self] request, channel, _ in shouldUpgrade(request, peer: channel.remoteAddress) }
         )
     }
 
     /// Accepts a WebSocket upgrade for this endpoint with valid parameters; anything else is left to the
     /// HTTP routes, which answer with the protocol's error.
+    ///
+    /// A new session over a cap on unauthenticated sessions is still upgraded, then closed at once with 1013
+    /// (try again later) and the refusal's message as the reason: a declined upgrade would get a redirect to
+    /// itself from hummingbird-websocket, not the refusal, and a browser's WebSocket shows no HTTP status
+    /// anyway. Either way the official clients report `connect_error` and retry with their backoff.
     func shouldUpgrade(
-        _ request: HTTPRequest
+        _ request: HTTPRequest, peer: SocketAddress? = nil
     ) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         let target = request.path ?? ""
         let pathPart = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
@@ -37,9 +42,17 @@ extension SocketIOServer {
                 await upgrade(session, inbound: inbound, outbound: outbound)
             }
         }
+        let address = clientAddress(request.headerFields, peer)
         let handshake = SocketIOHandshake(query: query, headers: request.headerFields)
         return .upgrade([:]) { [self] inbound, outbound, _ in
-            let session = makeSession(transport: .websocket, handshake: handshake)
+            let session: Session
+            switch openSession(transport: .websocket, handshake: handshake, address: address) {
+            case .success(let opened):
+                session = opened
+            case .failure(let refusal):
+                try? await outbound.close(.unknown(1013), reason: refusal.message)
+                return
+            }
             do {
                 try await outbound.write(.text(openPacket(session, upgrades: [])))
             } catch {

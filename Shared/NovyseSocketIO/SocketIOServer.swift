@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// A Socket.IO v5 server over Engine.IO v4 (HTTP long-polling and WebSocket, with the upgrade between
 /// them), serving the default namespace.
@@ -9,6 +11,11 @@ import NIOConcurrencyHelpers
 /// hook of hummingbird-websocket (`webSocketUpgrade`), and `run()` drives the heartbeat. Emitting never
 /// blocks: a packet is appended to the socket's bounded queue and the socket's reader (a pending GET or the
 /// WebSocket writer) is woken. A socket whose queue is full is disconnected instead of growing memory.
+///
+/// What a client may hold without authenticating is bounded too: a handshake is admitted only below the
+/// caps on unauthenticated sessions (in all and per client address, `SessionAdmission`), and a session
+/// that has not authenticated by `connectTimeout` is closed. A socket whose credentials expire is told so
+/// and disconnected by the same sweep that runs the heartbeat.
 public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
     public typealias Identity = Handler.Identity
     typealias Session = EngineSession<Identity>
@@ -21,12 +28,25 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
     /// Connected Socket.IO sockets by socket ID (what `emit` addresses).
     let sockets = NIOLockedValueBox<[String: Session]>([:])
     let counters = NIOLockedValueBox(SocketIOStats())
+    let admission: SessionAdmission
+    /// Names the client of a handshake, from its headers and its connection's peer, for the per-address cap.
+    let clientAddress: @Sendable (HTTPFields, SocketAddress?) -> String
 
-    public init(configuration: SocketIOConfiguration = .init(), handler: Handler, logger: Logger) {
-        precondition(configuration.maxQueuedPackets > 0 && configuration.maxPayload > 0)
+    /// `clientAddress` names a handshake's client for the per-address cap; the default is the connection's
+    /// peer address (behind a proxy, pass one that reads the proxy's header).
+    public init(
+        configuration: SocketIOConfiguration = .init(), handler: Handler, logger: Logger,
+        clientAddress: @escaping @Sendable (HTTPFields, SocketAddress?) -> String = { _, peer in peer?.ipAddress ?? "unknown" }
+    ) {
+        precondition(configuration.maxQueuedPackets > 0 && configuration.maxPayload > 0 && configuration.maxQueuedBytes > 0)
         self.configuration = configuration
         self.handler = handler
         self.logger = logger
+        self.clientAddress = clientAddress
+        admission = SessionAdmission(
+            maxTotal: configuration.maxUnauthenticatedSessions,
+            maxPerAddress: configuration.maxUnauthenticatedSessionsPerAddress
+        )
     }
 
     // MARK: Emitting
@@ -55,10 +75,11 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
         return queued
     }
 
-    /// Queues packets for a session; on overflow the session is closed.
+    /// Queues packets for a session; on overflow (packets or bytes) the session is closed.
     @discardableResult
     func send(_ packets: [String], to session: Session) -> Bool {
-        switch session.enqueue(packets, limit: configuration.maxQueuedPackets) {
+        let limit = Session.QueueLimit(packets: configuration.maxQueuedPackets, bytes: configuration.maxQueuedBytes)
+        switch session.enqueue(packets, limit: limit) {
         case .queued: return true
         case .closed: return false
         case .overflow:
@@ -73,8 +94,14 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
     /// ends.
     public func disconnect(socket socketID: String) {
         guard let session = sockets.withLockedValue({ $0[socketID] }) else { return }
-        _ = session.enqueue(["4" + SocketIOPacket(.disconnect).encoded], limit: .max)
+        _ = session.enqueue(["4" + SocketIOPacket(.disconnect).encoded], limit: .unbounded)
         closeSession(session, reason: .serverNamespaceDisconnect)
+    }
+
+    /// Tells a socket why with `notice`, then disconnects it as `disconnect(socket:)` does.
+    func disconnect(_ session: Session, notice: SocketIONotice, reason: SocketIODisconnectReason) {
+        _ = session.enqueue(["4" + notice.encoded, "4" + SocketIOPacket(.disconnect).encoded], limit: .unbounded)
+        closeSession(session, reason: reason)
     }
 
     /// Counts for metrics and the benchmark.
@@ -82,25 +109,47 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
         var stats = counters.withLockedValue { $0 }
         stats.sessions = sessions.withLockedValue { $0.count }
         stats.connectedSockets = sockets.withLockedValue { $0.count }
+        stats.unauthenticatedSessions = admission.count
+        stats.peakUnauthenticatedSessions = admission.peak
         return stats
     }
 
     // MARK: Session lifecycle
 
-    func makeSession(transport: Session.Transport, handshake: SocketIOHandshake) -> Session {
-        let session = Session(id: Self.randomID(), transport: transport, handshake: handshake, configuration: configuration)
+    /// Opens a session for a handshake from `address`, or refuses it when a cap on unauthenticated sessions
+    /// is reached (the refusal is counted and reported to the handler).
+    func openSession(
+        transport: Session.Transport, handshake: SocketIOHandshake, address: String
+    ) -> Result<Session, EngineIOError> {
+        if let refusal = admission.admit(address) { return .failure(refuse(refusal, address: address)) }
+        let session = Session(
+            id: Self.randomID(), transport: transport, handshake: handshake, address: address, configuration: configuration
+        )
         sessions.withLockedValue { $0[session.id] = session }
-        return session
+        return .success(session)
+    }
+
+    /// Counts a refused handshake and returns its answer.
+    func refuse(_ refusal: SocketIOHandshakeRefusal, address: String) -> EngineIOError {
+        counters.withLockedValue { $0.refusedHandshakes[refusal, default: 0] += 1 }
+        logger.debug("handshake refused", metadata: ["address": "\(address)", "reason": "\(refusal.rawValue)"])
+        handler.handshakeRefused(refusal, address: address)
+        return EngineIOError(refusal)
     }
 
     func session(id: String) -> Session? { sessions.withLockedValue { $0[id] } }
 
-    /// Ends a session once: forgets it, wakes its reader, and tells the handler if a socket was connected.
+    /// Ends a session once: forgets it, wakes its reader, gives back its unauthenticated slot, and tells the
+    /// handler if a socket was connected.
     func closeSession(_ session: Session, reason: SocketIODisconnectReason, closePacket: String = "1") {
         sessions.withLockedValue { _ = $0.removeValue(forKey: session.id) }
-        guard let socketState = session.close(reason: reason, closePacket: closePacket) else { return }
+        guard let closing = session.close(reason: reason, closePacket: closePacket) else { return }
         logger.debug("session closed", metadata: ["sid": "\(session.id)", "reason": "\(reason.rawValue)"])
-        if case .connected(let socket) = socketState {
+        if let address = closing.admissionSlot {
+            admission.release(address)
+            handler.unauthenticatedSessionClosed(reason: reason)
+        }
+        if case .connected(let socket) = closing.socket {
             sockets.withLockedValue { _ = $0.removeValue(forKey: socket.id) }
             handler.disconnected(socket, reason: reason)
         }
@@ -115,8 +164,9 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
 
     // MARK: Heartbeat
 
-    /// Sends pings, closes sessions whose pong is late and sessions that never connected, until the task is
-    /// cancelled; then closes every session. One loop serves all sessions, so an idle session needs no timer.
+    /// Sends pings, closes sessions whose pong is late, sessions that did not authenticate in time and
+    /// sockets whose credentials expired, until the task is cancelled; then closes every session. One loop
+    /// serves all sessions, so an idle session needs no timer.
     public func run() async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: configuration.sweepInterval) } catch { break }
@@ -131,6 +181,7 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
         for session in all {
             let action: SweepAction = session.state.withLockedValue { state in
                 if let deadline = state.connectDeadline, now >= deadline { return .timeout(.connectTimeout) }
+                if let expiry = state.expiresAt, now >= expiry { return .expired }
                 if let deadline = state.pongDeadline {
                     return now >= deadline ? .timeout(.pingTimeout) : .none
                 }
@@ -142,6 +193,7 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
             case .none: break
             case .ping: send([ping], to: session)
             case .timeout(let reason): closeSession(session, reason: reason)
+            case .expired: disconnect(session, notice: configuration.expiryNotice, reason: .credentialsExpired)
             }
         }
     }
@@ -183,7 +235,7 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
 }
 
 /// What the heartbeat sweep does with one session.
-enum SweepAction { case none, ping, timeout(SocketIODisconnectReason) }
+enum SweepAction { case none, ping, timeout(SocketIODisconnectReason), expired }
 
 /// Running totals of a `SocketIOServer`.
 public struct SocketIOStats: Sendable, Equatable {
@@ -192,6 +244,11 @@ public struct SocketIOStats: Sendable, Equatable {
     public var eventsEmitted = 0
     public var queueOverflows = 0
     public var refusedConnects = 0
+    /// Sessions open that have not authenticated, and the most there ever were at once.
+    public var unauthenticatedSessions = 0
+    public var peakUnauthenticatedSessions = 0
+    /// Handshakes refused by the caps on unauthenticated sessions, by cap.
+    public var refusedHandshakes: [SocketIOHandshakeRefusal: Int] = [:]
 }
 
 extension SocketIOServer {

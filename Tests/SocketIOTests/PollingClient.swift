@@ -20,6 +20,8 @@ struct PollingClient: Sendable {
 
     let port: Int
     var path = "/socket.io/"
+    /// Sent with every request (a proxy's `X-Forwarded-For`, to stand for a client address).
+    var headers: [String: String] = [:]
 
     func url(sid: String?, transport: String = "polling", version: String = "4") -> String {
         var url = "\(path)?EIO=\(version)&transport=\(transport)"
@@ -39,6 +41,7 @@ struct PollingClient: Sendable {
         guard let target = URL(string: "http://127.0.0.1:\(port)\(url)") else { throw Failure(description: url) }
         var request = URLRequest(url: target, timeoutInterval: 20)
         request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body {
             request.httpBody = Data(body.utf8)
             request.setValue("text/plain;charset=UTF-8", forHTTPHeaderField: "Content-Type")

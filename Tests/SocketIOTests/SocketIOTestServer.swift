@@ -1,4 +1,5 @@
 import TestSupport
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -6,9 +7,10 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NovyseSocketIO
 
-/// The handler the protocol tests run against: tokens `user:<name>` are accepted as `<name>`, `expired`
-/// is refused as expired, a missing or empty token as absent, anything else as invalid. It records what it
-/// is told, and acknowledges `echo` events with their arguments.
+/// The handler the protocol tests run against: tokens `user:<name>` are accepted as `<name>`,
+/// `expiring:<name>:<ms>` as `<name>` with credentials that expire `ms` milliseconds later, `expired` is
+/// refused as expired, a missing or empty token as absent, anything else as invalid. It records what it is
+/// told, and acknowledges `echo` events with their arguments.
 final class RecordingHandler: SocketIOHandler, Sendable {
     typealias Identity = String
 
@@ -21,6 +23,10 @@ final class RecordingHandler: SocketIOHandler, Sendable {
             return .reject(code: "AUTH_NO_TOKEN", message: "an access token is required")
         }
         if token == "expired" { return .reject(code: "AUTH_TOKEN_EXPIRED", message: "the access token has expired") }
+        let parts = token.split(separator: ":")
+        if parts.count == 3, parts[0] == "expiring", let milliseconds = Int(parts[2]) {
+            return .accept(String(parts[1]), expiresAt: .now + .milliseconds(milliseconds))
+        }
         guard token.hasPrefix("user:") else {
             return .reject(code: "AUTH_INVALID_TOKEN", message: "the access token is not valid")
         }
@@ -41,6 +47,13 @@ final class RecordingHandler: SocketIOHandler, Sendable {
         log.withLockedValue { $0.append("disconnected \(socket.identity) \(reason.rawValue)") }
     }
 
+    /// Why each session that never authenticated ended, apart from `entries` (which tell of sockets).
+    let unauthenticatedClosures = NIOLockedValueBox<[SocketIODisconnectReason]>([])
+
+    func unauthenticatedSessionClosed(reason: SocketIODisconnectReason) {
+        unauthenticatedClosures.withLockedValue { $0.append(reason) }
+    }
+
     var entries: [String] { log.withLockedValue { $0 } }
 }
 
@@ -55,14 +68,22 @@ struct SocketIOTestServer: Sendable {
     /// process does on a loaded 2-core machine running the whole suite, so only a silent client times out.
     static let fastHeartbeat = SocketIOConfiguration(pingInterval: .milliseconds(500), pingTimeout: .seconds(10))
 
+    /// Client addresses as a proxy would name them: the last `X-Forwarded-For` entry, else the peer.
+    static let forwardedFor: @Sendable (HTTPFields, SocketAddress?) -> String = { headers, peer in
+        headers[values: HTTPField.Name("X-Forwarded-For")!].last ?? peer?.ipAddress ?? "unknown"
+    }
+
     static func with(
         _ configuration: SocketIOConfiguration = .init(),
+        clientAddress: @escaping @Sendable (HTTPFields, SocketAddress?) -> String = forwardedFor,
         _ body: @Sendable (SocketIOTestServer) async throws -> Void
     ) async throws {
         var logger = Logger(label: "test.socketio")
         logger.logLevel = .critical  // cancelling the server at the end logs errors
         let handler = RecordingHandler()
-        let server = SocketIOServer(configuration: configuration, handler: handler, logger: logger)
+        let server = SocketIOServer(
+            configuration: configuration, handler: handler, logger: logger, clientAddress: clientAddress
+        )
         let router = Router(context: ConnectionTestContext.self)
         server.registerRoutes(on: router)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
