@@ -19,9 +19,13 @@ struct FanoutServiceMain {
                 ttl: configuration.presenceTTL
             )
             let handler = FanoutSocketHandler(
-                tokens: runtime.tokens, registry: registry, presence: presence, metrics: metrics, logger: runtime.logger
+                tokens: runtime.tokens, registry: registry, presence: presence,
+                quota: UserSocketQuota(limit: configuration.maxSocketsPerUser), metrics: metrics, logger: runtime.logger
             )
-            let sockets = SocketIOServer(configuration: configuration.socketIO, handler: handler, logger: runtime.logger)
+            let sockets = SocketIOServer(
+                configuration: configuration.socketIO, handler: handler, logger: runtime.logger,
+                clientAddress: { [addresses = configuration.clientAddress] in addresses.of(headers: $0, peer: $1) }
+            )
             sockets.registerRoutes(on: router)
             let store = FanoutStore(client: runtime.postgres, logger: runtime.logger)
             let fanout = FanoutRouter(
@@ -54,8 +58,8 @@ struct FanoutServiceMain {
     }
 }
 
-/// Runs the Socket.IO heartbeat (pings, timeouts) and publishes the connected-socket gauge; on shutdown
-/// closes every session.
+/// Runs the Socket.IO heartbeat (pings, timeouts, the connect deadline, token expiry) and publishes the
+/// socket and session gauges; on shutdown closes every session.
 struct SocketIOHeartbeat: Service {
     let server: SocketIOServer<FanoutSocketHandler>
     let registry: SocketRegistry
@@ -68,6 +72,9 @@ struct SocketIOHeartbeat: Service {
                 group.addTask {
                     while !Task.isCancelled {
                         metrics.connectedSockets.record(registry.socketCount)
+                        let stats = server.stats
+                        metrics.sessions.record(stats.sessions)
+                        metrics.unauthenticatedSessions.record(stats.unauthenticatedSessions)
                         try? await Task.sleep(for: .seconds(1))
                     }
                 }

@@ -33,6 +33,8 @@ struct FanoutBenchStack: Sendable {
         environment["NOVYSE_ADMIN_TOKEN"] = adminToken
         environment["NOVYSE_ADMIN_ENABLED"] = "true"
         environment["NOVYSE_RATE_LIMITS_ENABLED"] = "false"  // the bench floods on purpose
+        // Every bench socket comes from this one address, `--concurrency` of them mid-handshake at once.
+        environment["NOVYSE_FANOUT_MAX_UNAUTHENTICATED_PER_ADDRESS"] = "1000000"
         environment["NOVYSE_REDIS_PREFIX"] = "novyse-bench-\(UInt32.random(in: 0...UInt32.max))"
         environment["LOG_LEVEL"] = environment["LOG_LEVEL"] ?? "warning"
         let command = ManagedProcess(

@@ -28,9 +28,13 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
 public struct Principal: Sendable, Equatable {
     public let userID: UUID
     public let deviceID: String
+    /// The token's `exp`: a request is over long before, but a socket outlives its CONNECT, and is
+    /// disconnected when the token that opened it expires.
+    public let expiresAt: Date?
 
-    public init(userID: UUID, deviceID: String) {
+    public init(userID: UUID, deviceID: String, expiresAt: Date? = nil) {
         self.userID = userID
         self.deviceID = deviceID
+        self.expiresAt = expiresAt
     }
 }

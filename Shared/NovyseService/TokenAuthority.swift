@@ -70,7 +70,7 @@ public struct TokenAuthority: Sendable {
         guard let userID = UUID(uuidString: claims.sub.value), !claims.did.isEmpty, claims.did.utf8.count <= 128 else {
             throw .invalidToken
         }
-        return Principal(userID: userID, deviceID: claims.did)
+        return Principal(userID: userID, deviceID: claims.did, expiresAt: claims.exp.value)
     }
 
     /// Signs a token with the HS256 secret; for development tools and tests (identity providers issue real ones).

@@ -38,6 +38,14 @@ struct FanoutFixture: Sendable {
         await harness.stop()
     }
 
+    /// One fan-out process (with `environment`) for the duration of `body`, stopped whether it returns or throws.
+    static func with(
+        environment: [String: String] = [:], _ body: (FanoutFixture, RunningService) async throws -> Void
+    ) async throws {
+        let fixture = try await start(environment: environment)
+        try await withCleanup(fixture, { await $0.stop() }) { fixture in try await body(fixture, fixture.fanouts[0]) }
+    }
+
     /// A token for another device of `user`.
     func token(_ user: TestUser, device: String) async throws -> String {
         let issued = try await harness.call(

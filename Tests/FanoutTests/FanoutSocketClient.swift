@@ -58,14 +58,31 @@ final class FanoutSocketClient: Sendable {
 
     /// Connects to a fan-out service over WebSocket and completes the Socket.IO CONNECT with `token`.
     static func connect(port: Int, token: String, label: String) async throws -> FanoutSocketClient {
+        let (client, answer) = try await attempt(port: port, token: token, label: label)
+        guard answer.hasPrefix("40") else { throw Failure(description: "\(label): connect answered \(answer)") }
+        return client
+    }
+
+    /// Opens a session and sends the CONNECT; returns the client and the server's answer (`40{"sid"…}`, or
+    /// a CONNECT_ERROR `44{…}`).
+    static func attempt(port: Int, token: String, label: String) async throws -> (FanoutSocketClient, answer: String) {
         let client = FanoutSocketClient(url: "ws://127.0.0.1:\(port)/socket.io/?EIO=4&transport=websocket", label: label)
         let open = try await client.nextPacket()
         guard open.hasPrefix("0") else { throw Failure(description: "\(label): expected open, got \(open)") }
         client.outgoing.yield("40" + (["token": .string(token)] as JSON).text)
-        let connected = try await client.nextPacket()
-        guard connected.hasPrefix("40") else { throw Failure(description: "\(label): connect answered \(connected)") }
-        return client
+        return (client, try await client.nextPacket())
     }
+
+    /// Waits until the server has closed the connection; returns the packets received and not yet taken.
+    func waitUntilClosed(timeout: Duration = TestDeadline.generous) async throws -> [String] {
+        try await TestDeadline.waitUntil("\(label) to be closed", timeout: timeout) { state.withLockedValue { $0.closed } }
+        return state.withLockedValue { state in
+            defer { state.messages = [] }
+            return state.messages
+        }
+    }
+
+    var isClosed: Bool { state.withLockedValue { $0.closed } }
 
     private func nextPacket(timeout: Duration = TestDeadline.generous) async throws -> String {
         let deadline = ContinuousClock.now + timeout

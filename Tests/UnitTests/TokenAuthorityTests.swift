@@ -7,13 +7,17 @@ import Testing
 struct TokenAuthorityTests {
     let configuration = JWTConfiguration(hmacSecret: "unit-test-secret-0123456789abcdefghij")
 
-    @Test("a signed token names its user and device")
+    @Test("a signed token names its user and device, and when it expires")
     func roundTrip() async throws {
         let authority = try await TokenAuthority(configuration: configuration)
         let user = UUID()
-        let token = try await authority.issue(userID: user, deviceID: "phone-1")
+        let before = Date()
+        let token = try await authority.issue(userID: user, deviceID: "phone-1", lifetime: .seconds(3600))
         let principal = try await authority.authenticate(authorization: "Bearer \(token)")
-        #expect(principal == Principal(userID: user, deviceID: "phone-1"))
+        #expect(principal.userID == user && principal.deviceID == "phone-1")
+        // `exp` is whole seconds on the wire: within a second of the lifetime after issuing.
+        let expiresAt = try #require(principal.expiresAt)
+        #expect(expiresAt >= before.addingTimeInterval(3599) && expiresAt <= Date().addingTimeInterval(3601))
     }
 
     @Test("missing, malformed, foreign and tampered tokens are refused with their codes")
