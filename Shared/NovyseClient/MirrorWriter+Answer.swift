@@ -14,7 +14,13 @@ extension MirrorWriter {
         try stage(.afterNewUsers)
         for message in answer.messages { try applyMessage(message, freshChats: fresh) }
         try stage(.afterMessages)
+        answerRoles = [:]
+        for event in answer.chatEvents where event["type"]?.stringValue == "MEMBER_ROLE_CHANGED" {
+            guard event["userUUID"]?.uuidValue?.key == me, let chat = event["chatUUID"]?.uuidValue?.key else { continue }
+            answerRoles[chat] = event["payload"]?.objectValue?["current"]?.stringValue
+        }
         for event in answer.chatEvents { try applyChatEvent(event) }
+        answerRoles = [:]
         try stage(.afterChatEvents)
         for event in answer.userEvents { try applyProfileEvent(event) }
         try stage(.afterUserEvents)

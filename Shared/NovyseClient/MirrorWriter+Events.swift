@@ -16,7 +16,8 @@ extension MirrorWriter {
             return
         }
         if id <= cursor { try violation("chat event \(id) at or behind cursor \(cursor) of chat \(chat) (twice or out of order)") }
-        let role = try String.fetchOne(db, sql: "SELECT role FROM members WHERE chat_uuid = ? AND user_uuid = ?", arguments: [chat, me])
+        let role = try answerRoles[chat]
+            ?? String.fetchOne(db, sql: "SELECT role FROM members WHERE chat_uuid = ? AND user_uuid = ?", arguments: [chat, me])
         let privileged = role.map { $0 != "MEMBER" } ?? false
         let prev = event["prevID"]?.int64Value ?? -1
         if privileged {

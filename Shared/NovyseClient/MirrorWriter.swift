@@ -17,6 +17,9 @@ struct MirrorWriter {
     let fault: (@Sendable (ApplyStage) throws -> Void)?
     var report = ApplyReport()
     var violations: [String] = []
+    /// This device's role in each chat as of the answer being applied, where the answer changes it: the
+    /// server compacts a range by the role as of the answer, so the chain is checked by that role too.
+    var answerRoles: [String: String] = [:]
 
     init(db: Database, me: String, strict: Bool, fault: (@Sendable (ApplyStage) throws -> Void)?) {
         self.db = db

@@ -76,6 +76,13 @@ extension NovyseClient {
         try await mutate(pinned ? "PUT" : "DELETE", "/message/pin", body: ["chatUUID": .string(chat.key), "messageID": .integer(message)])
     }
 
+    /// `PUT /chat/members/role` (the owner of a group or channel; `.owner` hands ownership over).
+    public func setRole(_ role: MemberRole, of user: UUID, in chat: UUID) async throws -> MutationResult {
+        try await mutate("PUT", "/chat/members/role", body: [
+            "chatUUID": .string(chat.key), "userUUID": .string(user.key), "role": .string(role.rawValue),
+        ])
+    }
+
     /// `POST /chat/members` (admins of a group or channel).
     public func addMember(_ user: UUID, to chat: UUID) async throws -> MutationResult {
         try await mutate("POST", "/chat/members", body: ["chatUUID": .string(chat.key), "userUUID": .string(user.key)])

@@ -24,7 +24,7 @@ struct ClientConvergenceTests {
         let workload = Duration.seconds(6 * scale)
         print("ClientConvergence seed \(seed) scale \(scale): \(userCount) users × \(devicesPerUser) devices, \(workload) of load (NOVYSE_TEST_SEED=\(seed) replays it)")
         let started = ContinuousClock.now
-        try await ClientFixture.with(fanouts: 2) { fixture in
+        try await ClientFixture.with(fanouts: 2, commandEnvironment: Self.lowLimits) { fixture in
             var users: [TestUser] = []
             for index in 0..<userCount { users.append(try await fixture.harness.user("user\(index)")) }
             _ = try await fixture.harness.chat(.group, by: users[0], with: Array(users.dropFirst()), name: "everyone")
@@ -88,7 +88,8 @@ struct ClientConvergenceTests {
                         gaps += audit.pushGaps
                         applied += audit.pushesApplied
                     }
-                    if Self.checkedKinds.allSatisfy({ (accepted[$0] ?? 0) > 0 })
+                    let limited = (await tally.refusalCodes["LIMIT_REACHED"] ?? 0) > 0
+                    if Self.checkedKinds.allSatisfy({ (accepted[$0] ?? 0) > 0 }) && limited
                         && ChaosMonkey.Fault.allCases.allSatisfy({ (faults[$0] ?? 0) > 0 }) && network.counts.lost > 0
                         && gaps > 0 && applied > 0 {
                         covered.withLock { $0 = true }
@@ -139,7 +140,14 @@ struct ClientConvergenceTests {
     }
 
     /// Mutation kinds every run must have seen accepted at least once.
-    static let checkedKinds: [MutationKind] = [.send, .edit, .react, .profile, .theme]
+    static let checkedKinds: [MutationKind] = [.send, .edit, .react, .profile, .theme, .setRole]
+
+    /// Count limits low enough that the random mix runs into them: a refused operation must change nothing,
+    /// which the convergence check proves (every device equals the server).
+    static let lowLimits = [
+        "NOVYSE_LIMIT_REACTIONS_PER_USER": "1", "NOVYSE_LIMIT_DISTINCT_REACTIONS": "2",
+        "NOVYSE_LIMIT_PINNED_MESSAGES": "2", "NOVYSE_LIMIT_FOLDERS": "2",
+    ]
 
     /// Waits until the system is quiet: the pipeline settled, every socket connected, and two rounds of
     /// marker events (a theme per user) seen by every device, so nothing older is still on its way.
@@ -188,6 +196,7 @@ struct ClientConvergenceTests {
         for fault in ChaosMonkey.Fault.allCases {
             #expect((await monkey.counts[fault] ?? 0) > 0, "fault \(fault) never injected; seed \(seed)")
         }
+        #expect((await tally.refusalCodes["LIMIT_REACHED"] ?? 0) > 0, "no operation ran into a count limit; seed \(seed)")
         let accepted = await tally.accepted
         for kind in Self.checkedKinds {
             #expect((accepted[kind] ?? 0) > 0, "no \(kind) accepted; seed \(seed)")

@@ -43,10 +43,11 @@ final class ClientFixture: Sendable {
     }
 
     /// Starts everything: command, query, a projector and `fanouts` fan-out processes.
-    static func start(fanouts count: Int = 1) async throws -> ClientFixture {
+    /// `commandEnvironment` is added to the command service's (count limits, for instance).
+    static func start(fanouts count: Int = 1, commandEnvironment: [String: String] = [:]) async throws -> ClientFixture {
         let database = try await TestPostgres.shared.makeDatabase(migrated: true)
         let redis = try await LocalRedis.start()
-        let harness = try await CommandHarness.start(database: database, redis: redis)
+        let harness = try await CommandHarness.start(database: database, redis: redis, environment: commandEnvironment)
         var logger = Logger(label: "novyse.client.tests")
         logger.logLevel = .warning
         let postgres = PostgresClient(configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 2).client, backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger))
@@ -73,8 +74,10 @@ final class ClientFixture: Sendable {
     }
 
     /// Runs `body` with a fresh fixture and always tears it down (printing the services' output on failure).
-    static func with<T>(fanouts: Int = 1, _ body: (ClientFixture) async throws -> T) async throws -> T {
-        let fixture = try await start(fanouts: fanouts)
+    static func with<T>(
+        fanouts: Int = 1, commandEnvironment: [String: String] = [:], _ body: (ClientFixture) async throws -> T
+    ) async throws -> T {
+        let fixture = try await start(fanouts: fanouts, commandEnvironment: commandEnvironment)
         do {
             let result = try await body(fixture)
             await fixture.stop()

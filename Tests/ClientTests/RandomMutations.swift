@@ -6,7 +6,7 @@ import TestSupport
 /// The mutation kinds the convergence test draws from, with weights.
 enum MutationKind: String, CaseIterable, Sendable {
     case send, edit, delete, react, unreact, pin, unpin, addMember, removeMember, leave, profile
-    case pinChat, unpinChat, mute, unmute, theme, putFolder, deleteFolder, createChat
+    case pinChat, unpinChat, mute, unmute, theme, putFolder, deleteFolder, createChat, setRole
 
     var weight: Int {
         switch self {
@@ -14,7 +14,7 @@ enum MutationKind: String, CaseIterable, Sendable {
         case .react: 9
         case .edit: 8
         case .unreact, .pin, .unpin, .profile, .delete: 4
-        case .addMember, .removeMember: 3
+        case .addMember, .removeMember, .setRole: 3
         case .pinChat, .unpinChat, .mute, .unmute, .theme, .putFolder, .deleteFolder: 2
         case .leave, .createChat: 1
         }
@@ -36,6 +36,8 @@ actor MutationTally {
     private(set) var accepted: [MutationKind: Int] = [:]
     private(set) var refused: [MutationKind: Int] = [:]
     private(set) var failed: [String] = []
+    /// Refusals by error code (`LIMIT_REACHED` proves the count limits were in play).
+    private(set) var refusalCodes: [String: Int] = [:]
     private(set) var replayed = 0
 
     func record(_ kind: MutationKind, _ outcome: Result<MutationResult?, any Error>) {
@@ -45,8 +47,9 @@ actor MutationTally {
         case .success(let result):
             accepted[kind, default: 0] += 1
             if result?.replayed == true { replayed += 1 }
-        case .failure(NovyseClientError.rejected):
+        case .failure(NovyseClientError.rejected(_, let code, _)):
             refused[kind, default: 0] += 1
+            refusalCodes[code, default: 0] += 1
         case .failure(let error):
             failed.append("\(kind): \(error)")
         }
@@ -54,7 +57,8 @@ actor MutationTally {
 
     var summary: String {
         let kinds = MutationKind.allCases.map { "\($0.rawValue)=\(accepted[$0] ?? 0)/\(refused[$0] ?? 0)" }.joined(separator: " ")
-        return "accepted/refused: \(kinds); replayed after a lost answer: \(replayed); failed: \(failed.count)"
+        let codes = refusalCodes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        return "accepted/refused: \(kinds); refusal codes: \(codes); replayed after a lost answer: \(replayed); failed: \(failed.count)"
     }
 }
 
@@ -104,6 +108,14 @@ struct RandomMutation {
                   let user = UUID(uuidString: member.userUUID)
             else { return nil }
             return try await client.removeMember(user, from: chatID)
+        case .setRole:
+            // The owner promotes or demotes; now and then hands ownership over.
+            guard chat.type != "DM", role == "OWNER",
+                  let member = chat.members.filter({ $0.userUUID != me }).randomElement(using: &rng),
+                  let user = UUID(uuidString: member.userUUID)
+            else { return nil }
+            let next: MemberRole = Int.random(in: 0..<8, using: &rng) == 0 ? .owner : (member.role == "ADMIN" ? .member : .admin)
+            return try await client.setRole(next, of: user, in: chatID)
         case .leave:
             guard chat.type != "DM", role != "OWNER" else { return nil }
             return try await client.leaveChat(chatID)
