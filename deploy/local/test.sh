@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 
 # The suites that kill, stop and flush servers mid-test: the ones a busy machine would break first.
-fault_suites='SessionLimitsTests|FanoutSessionCapsTests|FanoutSocketLimitsTests|OutboxRelayTests|WakeupTests|FanoutWakeupEndToEndTests|PollingProtocolTests|WebSocketProtocolTests|FCMClientTests|ProjectorWorkerTests|RedisRecoveryTests|FanoutRedisLossTests|FanoutDeletedContentTests|PublishingTests|ProjectorConvergenceTests'
+fault_suites='SendOrderingTests|ClientConvergenceTests|SessionLimitsTests|FanoutSessionCapsTests|FanoutSocketLimitsTests|OutboxRelayTests|WakeupTests|FanoutWakeupEndToEndTests|PollingProtocolTests|WebSocketProtocolTests|FCMClientTests|ProjectorWorkerTests|RedisRecoveryTests|FanoutRedisLossTests|FanoutDeletedContentTests|PublishingTests|ProjectorConvergenceTests'
 
 deploy/local/install-deps.sh
 swift build --build-tests
