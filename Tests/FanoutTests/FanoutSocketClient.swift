@@ -1,9 +1,4 @@
 import Foundation
-import HummingbirdWSClient
-import Logging
-import NIOConcurrencyHelpers
-import NIOCore
-import NIOWebSocket
 import NovyseSocketIO
 import TestSupport
 
@@ -21,39 +16,18 @@ final class FanoutSocketClient: Sendable {
         var description: String { "\(name) \(data.text)" }
     }
 
-    private let state = NIOLockedValueBox<(messages: [String], closed: Bool)>(([], false))
-    private let outgoing: AsyncStream<String>.Continuation
-    private let task: Task<Void, Never>
+    private let socket: TestWebSocket
     let label: String
 
-    private init(url: String, label: String) {
+    private init(port: Int, label: String) {
         self.label = label
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        outgoing = continuation
-        let state = state
-        task = Task {
-            _ = try? await WebSocketClient.connect(
-                url: url, configuration: .init(maxFrameSize: 1 << 22, autoPing: .disabled), logger: Logger(label: "test.sio")
-            ) { inbound, outbound, _ in
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for await text in stream { try? await outbound.write(.text(text)) }
-                        try? await outbound.close(.normalClosure, reason: nil)
-                    }
-                    do {
-                        for try await message in inbound.messages(maxSize: 1 << 22) {
-                            guard case .text(let text) = message else { continue }
-                            if text == "2" { continuation.yield("3") } else { state.withLockedValue { $0.messages.append(text) } }
-                        }
-                    } catch {}
-                    state.withLockedValue { $0.closed = true }
-                    continuation.finish()
-                    await group.waitForAll()
-                }
-            }
-            state.withLockedValue { $0.closed = true }
-            continuation.finish()
-        }
+        socket = TestWebSocket(port: port, path: "/socket.io/?EIO=4&transport=websocket") { $0 == "2" ? "3" : nil }
+    }
+
+    /// Opens a WebSocket to the Engine.IO endpoint and sends nothing: the server's open packet (or its
+    /// refusal) arrives through `waitUntilClosed` and `drain`.
+    static func open(port: Int, label: String) -> FanoutSocketClient {
+        FanoutSocketClient(port: port, label: label)
     }
 
     /// Connects to a fan-out service over WebSocket and completes the Socket.IO CONNECT with `token`.
@@ -66,44 +40,36 @@ final class FanoutSocketClient: Sendable {
     /// Opens a session and sends the CONNECT; returns the client and the server's answer (`40{"sid"…}`, or
     /// a CONNECT_ERROR `44{…}`).
     static func attempt(port: Int, token: String, label: String) async throws -> (FanoutSocketClient, answer: String) {
-        let client = FanoutSocketClient(url: "ws://127.0.0.1:\(port)/socket.io/?EIO=4&transport=websocket", label: label)
+        let client = open(port: port, label: label)
         let open = try await client.nextPacket()
         guard open.hasPrefix("0") else { throw Failure(description: "\(label): expected open, got \(open)") }
-        client.outgoing.yield("40" + (["token": .string(token)] as JSON).text)
+        client.socket.send("40" + (["token": .string(token)] as JSON).text)
         return (client, try await client.nextPacket())
     }
 
-    /// Waits until the server has closed the connection; returns the packets received and not yet taken.
+    /// Waits until the connection has ended; returns the packets received and not yet taken.
     func waitUntilClosed(timeout: Duration = TestDeadline.generous) async throws -> [String] {
-        try await TestDeadline.waitUntil("\(label) to be closed", timeout: timeout) { state.withLockedValue { $0.closed } }
-        return state.withLockedValue { state in
-            defer { state.messages = [] }
-            return state.messages
-        }
+        try await socket.waitUntilClosed(timeout: timeout)
     }
 
-    var isClosed: Bool { state.withLockedValue { $0.closed } }
+    var isClosed: Bool { socket.isClosed }
+
+    /// The server's close frame, once it came.
+    var closeFrame: TestWebSocket.CloseFrame? { socket.closeFrame }
 
     private func nextPacket(timeout: Duration = TestDeadline.generous) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let (message, closed): (String?, Bool) = state.withLockedValue { state in
-                state.messages.isEmpty ? (nil, state.closed) : (state.messages.removeFirst(), false)
-            }
-            if let message { return message }
-            if closed { throw Failure(description: "\(label): connection closed") }
-            guard ContinuousClock.now < deadline else { throw Failure(description: "\(label): timed out") }
-            try await Task.sleep(for: .milliseconds(5))
+        do {
+            return try await socket.next(timeout: timeout)
+        } catch let closed as TestWebSocket.Closed {
+            throw Failure(description: "\(label): \(closed)\(socket.failure.map { ", \($0)" } ?? "")")
+        } catch let timedOut as TestWebSocket.TimedOut {
+            throw Failure(description: "\(label): \(timedOut)")
         }
     }
 
     /// The events received so far (and not yet taken), without waiting.
     func drain() -> [Event] {
-        let packets = state.withLockedValue { state in
-            defer { state.messages = [] }
-            return state.messages
-        }
-        return packets.compactMap(Self.event)
+        socket.drain().compactMap(Self.event)
     }
 
     static func event(_ packet: String) -> Event? {
@@ -113,9 +79,7 @@ final class FanoutSocketClient: Sendable {
         return Event(name: name, data: values.count > 1 ? values[1] : .null)
     }
 
-    func close() { outgoing.finish() }
-
-    deinit { task.cancel() }
+    func close() { socket.close() }
 }
 
 /// Collects each client's events until a condition holds.
