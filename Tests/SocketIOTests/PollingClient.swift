@@ -39,7 +39,7 @@ struct PollingClient: Sendable {
 
     private func request(_ method: String, _ url: String, body: String?) async throws -> HTTPAnswer {
         guard let target = URL(string: "http://127.0.0.1:\(port)\(url)") else { throw Failure(description: url) }
-        var request = URLRequest(url: target, timeoutInterval: 20)
+        var request = URLRequest(url: target, timeoutInterval: 120)  // generous: a loaded machine may hold a poll long
         request.httpMethod = method
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body {
