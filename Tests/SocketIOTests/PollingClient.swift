@@ -18,6 +18,15 @@ struct PollingClient: Sendable {
         let description: String
     }
 
+    /// A session whose own timeouts are as generous as the request's: on Linux the configuration's
+    /// 60 s request timeout may apply whatever the request says.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 120
+        configuration.timeoutIntervalForResource = 600
+        return URLSession(configuration: configuration)
+    }()
+
     let port: Int
     var path = "/socket.io/"
     /// Sent with every request (a proxy's `X-Forwarded-For`, to stand for a client address).
@@ -46,7 +55,7 @@ struct PollingClient: Sendable {
             request.httpBody = Data(body.utf8)
             request.setValue("text/plain;charset=UTF-8", forHTTPHeaderField: "Content-Type")
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await Self.session.data(for: request)
         guard let http = response as? HTTPURLResponse else { throw Failure(description: "no HTTP answer to \(url)") }
         var headers: [String: String] = [:]
         for (name, value) in http.allHeaderFields {
@@ -84,13 +93,14 @@ struct PollingClient: Sendable {
         let (sid, _) = try await handshake()
         try await send(sid, "40" + (["token": .string(token)] as JSON).text)
         // The heartbeat runs from the handshake on, so with a short ping interval on a slow machine pings can
-        // come before the connect answer; they are answered, anything else before it is a failure.
+        // come before the connect answer, or in the same poll after it. Every one is answered: the server sends
+        // no ping while one is unanswered, so a ping dropped here would leave the next poll with nothing to
+        // return until the ping timeout. Anything else before the answer is a failure.
         while true {
             let packets = try await poll(sid)
-            let pings = packets.prefix { $0 == "2" }
-            for _ in pings { try await send(sid, "3") }
-            guard pings.count < packets.count else { continue }
-            let first = packets[pings.count]
+            for packet in packets where packet == "2" { try await send(sid, "3") }
+            let others = packets.filter { $0 != "2" }
+            guard let first = others.first else { continue }
             guard first.hasPrefix("40"), let ack = JSON(parsing: String(first.dropFirst(2))),
                   let socketID = ack["sid"]?.stringValue
             else { throw Failure(description: "connect: \(packets)") }
