@@ -257,10 +257,8 @@ struct ProjectorWorker: Service {
     /// (23) and errors raised by the projection functions (P0). Everything else — connection failures,
     /// deadlocks and serialization failures (40), resource and operator errors (53, 57) — may pass.
     static func isDeterministic(_ error: any Error) -> Bool {
-        guard let error = error as? PSQLError, error.code == .server,
-              let state = error.serverInfo?[.sqlState]
-        else { return false }
-        return ["22", "23", "P0"].contains(String(state.prefix(2)))
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return error.errorClass?.isDeterministic ?? false
     }
 
     /// `novyse_projector_lag_seconds`: now minus the `createdAt` of the newest item of the batch (the last

@@ -86,7 +86,7 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
             case .serverClosedConnection, .connectionError, .clientClosedConnection, .poolClosed, .uncleanShutdown:
                 return true
             default:
-                return error.serverInfo?[.sqlState].map { ["57P01", "57P02", "57P03", "53300"].contains($0) } ?? false
+                return error.errorClass?.isUnavailable ?? false
             }
         }
         return false

@@ -88,10 +88,10 @@ public struct CommandStore: Sendable {
     /// validation would have given; everything else passes through.
     static func translate(_ error: any Error) -> any Error {
         guard let error = error as? PSQLError else { return error }
-        switch (error.sqlState, error.constraint) {
-        case ("23505", "users_handle_unique"?):
+        switch (error.errorClass, error.constraintName) {
+        case (.uniqueViolation?, "users_handle_unique"?):
             return CommandError(.conflict, code: "HANDLE_TAKEN", message: "the handle is already taken")
-        case ("23503", _):
+        case (.foreignKeyViolation?, _):
             return CommandError.unknownUser
         default:
             return error
@@ -125,12 +125,6 @@ public struct CommandStore: Sendable {
         }
         throw StorageError.unexpected("idempotency key vanished")
     }
-}
-
-extension PSQLError {
-    /// The SQLSTATE of a server error, e.g. `23505` for a unique violation.
-    var sqlState: String? { serverInfo?[.sqlState] }
-    var constraint: String? { serverInfo?[.constraintName] }
 }
 
 extension CommandStore {

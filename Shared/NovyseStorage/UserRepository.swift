@@ -36,7 +36,7 @@ public struct UserRepository: Sendable {
                 """,
                 logger: logger
             )
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        } catch let error as PSQLError where error.errorClass == .uniqueViolation {
             throw StorageError.conflict(code: "HANDLE_TAKEN", message: "the handle is already taken")
         }
         return id

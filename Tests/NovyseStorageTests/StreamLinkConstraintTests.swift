@@ -34,7 +34,7 @@ struct StreamLinkConstraintTests {
                     """
                 )
             } throws: { error in
-                (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+                (error as? PSQLError)?.errorClass == .uniqueViolation
             }
         }
     }
