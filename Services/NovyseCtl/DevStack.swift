@@ -57,7 +57,7 @@ struct DevStack: Service {
                 children.append(process)
             }
             try await waitUntilReady(environment)
-            printBanner(databaseURL: databaseURL, redisURL: redisURL, childEnvironment)
+            try printBanner(databaseURL: databaseURL, redisURL: redisURL, childEnvironment)
 
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 if let dead = children.first(where: { !$0.isRunning }) {
@@ -103,24 +103,24 @@ struct DevStack: Service {
         return values
     }
 
-    private func port(_ kind: ServiceKind, _ environment: EnvironmentReader) -> Int {
-        (try? environment.int(kind.portKey, default: kind.defaultPort)) ?? kind.defaultPort
+    private func port(_ kind: ServiceKind, _ environment: EnvironmentReader) throws -> Int {
+        try environment.int(kind.portKey, default: kind.defaultPort, range: 0...65535)
     }
 
     private func waitUntilReady(_ environment: EnvironmentReader) async throws {
         for kind in ServiceKind.allCases {
-            let port = port(kind, environment)
+            let port = try port(kind, environment)
             try await Network.waitUntil("\(kind.executableName) on port \(port)", timeout: .seconds(90)) {
                 await HTTPProbe.request(port: port, path: "/health/ready", timeout: .seconds(2))?.status == 200
             }
         }
     }
 
-    private func printBanner(databaseURL: String, redisURL: String, _ childEnvironment: [String: String]) {
+    private func printBanner(databaseURL: String, redisURL: String, _ childEnvironment: [String: String]) throws {
         let environment = EnvironmentReader()
         var lines = ["", "Novyse Sync is up. Every service answers /health/ready with 200:"]
         for kind in ServiceKind.allCases {
-            let port = port(kind, environment)
+            let port = try port(kind, environment)
             lines.append("  \(kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) http://127.0.0.1:\(port)")
         }
         lines += [

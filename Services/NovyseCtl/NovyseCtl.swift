@@ -1,8 +1,23 @@
 import ArgumentParser
+import Foundation
 import NovyseService
 
-/// The operator's and developer's tool: schema migrations, development users and tokens, the local stack.
+/// The entry point: installs logging in `LOG_FORMAT` (parsed as the services parse it; a bad value exits 78
+/// naming the key), then runs the command line.
 @main
+enum NovyseCtlMain {
+    static func main() async {
+        do {
+            Observability.bootstrap(logFormat: try ServiceConfiguration.LogFormat(environment: EnvironmentReader()))
+        } catch {
+            FileHandle.standardError.write(Data("novysectl: \(error)\n".utf8))
+            exit(78)
+        }
+        await NovyseCtl.main()
+    }
+}
+
+/// The operator's and developer's tool: schema migrations, development users and tokens, the local stack.
 struct NovyseCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "novysectl",

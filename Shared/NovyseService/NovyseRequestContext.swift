@@ -1,13 +1,19 @@
+import Foundation
 import Hummingbird
 import NIOCore
 
 /// The request context of every Novyse HTTP service.
 public struct NovyseRequestContext: RequestContext {
     /// Largest request body any endpoint accepts; larger bodies are refused with 413 before they are read
-    /// whole. Read once from `NOVYSE_MAX_BODY_BYTES` (default 64 KiB).
-    public static let maxBodySize: Int =
-        (try? EnvironmentReader().int("NOVYSE_MAX_BODY_BYTES", default: 64 * 1024, range: 1024...16_777_216))
-        ?? 64 * 1024
+    /// whole. Hummingbird builds a context per request with no way in for configuration, so the value is
+    /// process-wide: `ServiceRuntime` installs `ServiceConfiguration.maxBodyBytes` (`NOVYSE_MAX_BODY_BYTES`,
+    /// validated at start-up) before serving; until then it is the default, 64 KiB.
+    public static var maxBodySize: Int { bodyLimit.value }
+
+    private static let bodyLimit = BodyLimit(64 * 1024)
+
+    /// Sets `maxBodySize` for every request from now on.
+    static func install(maxBodySize: Int) { bodyLimit.value = maxBodySize }
 
     public var coreContext: CoreRequestContextStorage
     /// The connection the request arrived on: the fan-out's long-polling GETs watch it to notice a client
@@ -20,4 +26,25 @@ public struct NovyseRequestContext: RequestContext {
     }
 
     public var maxUploadSize: Int { Self.maxBodySize }
+}
+
+/// The process-wide body limit behind a lock: written once at start-up, read by every request.
+private final class BodyLimit: @unchecked Sendable {
+    private let lock = NSLock()
+    private var limit: Int
+
+    init(_ limit: Int) { self.limit = limit }
+
+    var value: Int {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return limit
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            limit = newValue
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Metrics
 import Prometheus
@@ -13,25 +14,42 @@ public enum Observability {
         return registry
     }()
 
-    private static let loggingBootstrapped: Bool = {
-        let format = EnvironmentReader().string("LOG_FORMAT", default: "json").lowercased()
-        LoggingSystem.bootstrap { label -> any LogHandler in
-            if format == "text" { return StreamLogHandler.standardError(label: label) }
-            return JSONLogHandler(label: label)
-        }
-        return true
-    }()
+    /// Whether the log handler is installed; guarded because `LoggingSystem.bootstrap` traps when called twice.
+    private static let loggingInstalled = LoggingInstalled()
 
-    /// Installs the log handler (format from `LOG_FORMAT`) and the metrics factory, once.
-    public static func bootstrap() {
-        _ = loggingBootstrapped
+    /// Installs the log handler in `logFormat` (the caller's `LOG_FORMAT`, from its configuration) and the
+    /// metrics factory, once per process: the first call's format wins, later calls change nothing.
+    public static func bootstrap(logFormat: ServiceConfiguration.LogFormat) {
+        loggingInstalled.once {
+            LoggingSystem.bootstrap { label -> any LogHandler in
+                switch logFormat {
+                case .text: StreamLogHandler.standardError(label: label)
+                case .json: JSONLogHandler(label: label)
+                }
+            }
+        }
         _ = registry
     }
 
+    /// A logger at `level`; installs JSON logs if no format was installed yet.
     public static func logger(_ label: String, level: Logger.Level) -> Logger {
-        bootstrap()
+        bootstrap(logFormat: .json)
         var logger = Logger(label: label)
         logger.logLevel = level
         return logger
+    }
+}
+
+/// Runs the logging bootstrap exactly once, whichever thread asks first.
+private final class LoggingInstalled: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+
+    func once(_ body: () -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !done else { return }
+        done = true
+        body()
     }
 }

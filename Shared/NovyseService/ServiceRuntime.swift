@@ -25,7 +25,8 @@ public struct ServiceRuntime: Sendable {
     public let schema = SchemaGate()
 
     public init(configuration: ServiceConfiguration) async throws {
-        Observability.bootstrap()
+        Observability.bootstrap(logFormat: configuration.logFormat)
+        NovyseRequestContext.install(maxBodySize: configuration.maxBodyBytes)
         self.configuration = configuration
         let logger = Observability.logger("novyse.\(configuration.service.rawValue)", level: configuration.logLevel)
         self.logger = logger

@@ -2,6 +2,7 @@ import Foundation
 import NovyseFCM
 import NovyseService
 import Testing
+import TestSupport
 
 @testable import FanoutService
 
@@ -9,7 +10,7 @@ import Testing
 @Suite("WakeupConfiguration")
 struct WakeupConfigurationTests {
     @Test func withoutAServiceAccountWakeupsAreDisabled() throws {
-        let configuration = try WakeupConfiguration(environment: EnvironmentReader([:]))
+        let configuration = try WakeupConfiguration(environment: EnvironmentReader([:]), prefix: "novyse")
         #expect(!configuration.enabled)
         #expect(configuration.window == .seconds(10))
         #expect(configuration.group == "wakeup")
@@ -28,8 +29,9 @@ struct WakeupConfigurationTests {
                 "NOVYSE_WAKEUP_MAX_ATTEMPTS": "7", "NOVYSE_WAKEUP_BACKOFF_MS": "20", "NOVYSE_WAKEUP_MAX_RETRY_AFTER_MS": "9000",
                 "NOVYSE_WAKEUP_CONCURRENCY": "3", "NOVYSE_WAKEUP_BATCH": "10", "NOVYSE_WAKEUP_BLOCK_MS": "100",
                 "NOVYSE_WAKEUP_CLAIM_INTERVAL_MS": "200", "NOVYSE_WAKEUP_CLAIM_IDLE_MS": "300",
-                "NOVYSE_WAKEUP_STREAM_MAXLEN": "1000", "NOVYSE_WAKEUP_MAX_AGE_MS": "60000", "NOVYSE_REDIS_PREFIX": "p",
-            ])
+                "NOVYSE_WAKEUP_STREAM_MAXLEN": "1000", "NOVYSE_WAKEUP_MAX_AGE_MS": "60000",
+            ]),
+            prefix: "p"
         )
         let fcm = try #require(configuration.fcm)
         #expect(fcm.sendURL == "http://127.0.0.1:9999/v1/projects/novyse-test/messages:send")
@@ -55,11 +57,24 @@ struct WakeupConfigurationTests {
         var environment = ["NOVYSE_FCM_SERVICE_ACCOUNT_FILE": file.path]
         environment[key] = value
         do {
-            _ = try WakeupConfiguration(environment: EnvironmentReader(environment))
+            _ = try WakeupConfiguration(environment: EnvironmentReader(environment), prefix: "novyse")
             Issue.record("\(key)=\(value) was accepted")
         } catch let error as ConfigurationError {
             #expect(error.key == key)
         }
+    }
+
+    @Test("every key the fan-out's configurations read is in docs/configuration.md")
+    func everyKeyIsDocumented() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("fcm-\(UUID().uuidString).json")
+        try FCMTestAccount.shared.json(tokenURI: "https://oauth2.googleapis.com/token").write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let environment = EnvironmentReader.recording(["NOVYSE_FCM_SERVICE_ACCOUNT_FILE": file.path])
+        _ = try WakeupConfiguration(environment: environment, prefix: "novyse")
+        _ = try FanoutConfiguration(environment: environment)
+        #expect(environment.requestedKeys.contains("NOVYSE_FCM_TIMEOUT_MS"), "the FCM branch was read")
+        #expect(!environment.requestedKeys.contains("NOVYSE_REDIS_PREFIX"), "the prefix comes from ServiceConfiguration")
+        #expect(try ConfigurationReference.undocumented(environment.requestedKeys) == [])
     }
 
     @Test func deviceMembersRoundTrip() {

@@ -26,6 +26,8 @@ struct ConfigurationTests {
     @Test("an unusable value names its key", arguments: [
         ("NOVYSE_COMMAND_PORT", "eighty"), ("NOVYSE_COMMAND_PORT", "70000"), ("LOG_LEVEL", "loud"),
         ("NOVYSE_MIGRATE_ON_START", "maybe"), ("NOVYSE_PARTITIONS", "0"), ("NOVYSE_JWT_SECRET", "shorter-than-thirty-two-bytes"),
+        ("LOG_FORMAT", "xml"), ("NOVYSE_MAX_BODY_BYTES", "big"), ("NOVYSE_MAX_BODY_BYTES", "10"),
+        ("DATABASE_POOL_SIZE", "0"), ("NOVYSE_READINESS_TIMEOUT_MS", "soon"),
     ])
     func invalidValues(key: String, value: String) {
         let environment = EnvironmentReader(secret.merging([key: value]) { $1 })
@@ -34,6 +36,15 @@ struct ConfigurationTests {
         } throws: { error in
             (error as? ConfigurationError)?.key == key
         }
+    }
+
+    @Test("the body limit and the log format are read with the rest, once")
+    func bodyLimitAndLogFormat() throws {
+        let values = secret.merging(["NOVYSE_MAX_BODY_BYTES": "2048", "LOG_FORMAT": "TEXT"]) { $1 }
+        let configured = try ServiceConfiguration(service: .query, environment: EnvironmentReader(values))
+        #expect(configured.maxBodyBytes == 2048 && configured.logFormat == .text)
+        let defaults = try ServiceConfiguration(service: .query, environment: EnvironmentReader(secret))
+        #expect(defaults.maxBodyBytes == 65536 && defaults.logFormat == .json)
     }
 
     @Test("without keys only development mode starts, with the development secret")
