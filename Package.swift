@@ -52,6 +52,9 @@ let package = Package(
             name: "NovyseRedis",
             dependencies: [
                 "CHiredis",
+                // The keyspace maps a StreamID to its pipeline partition; scripts are named by SHA1.
+                "NovyseCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -249,7 +252,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NovyseRedisTests",
-            dependencies: ["NovyseRedis", "TestSupport"],
+            dependencies: ["NovyseRedis", "NovyseCore", "TestSupport"],
             path: "Tests/NovyseRedisTests",
             swiftSettings: swiftSettings
         ),

@@ -11,7 +11,7 @@ struct CommandServiceMain {
             var relay = OutboxRelay(
                 store: OutboxStore(client: runtime.postgres, logger: runtime.logger),
                 redis: runtime.redis,
-                layout: PipelineLayout(prefix: runtime.configuration.redisPrefix, partitions: runtime.configuration.partitions),
+                layout: runtime.configuration.pipelineLayout,
                 logger: runtime.logger
             )
             relay.schemaReady = { await runtime.schema.ready() }
@@ -19,7 +19,7 @@ struct CommandServiceMain {
             let environment = EnvironmentReader()
             let store = CommandStore(client: runtime.postgres, logger: runtime.logger, limits: try CountLimits(environment: environment))
             let rateLimits = try WriteRateLimits.from(
-                environment: environment, redis: runtime.redis, prefix: runtime.configuration.redisPrefix, logger: runtime.logger
+                environment: environment, redis: runtime.redis, keyspace: runtime.configuration.keyspace, logger: runtime.logger
             )
             CommandRoutes(route: MutationRoute(store: store, tokens: runtime.tokens, onCommit: kick, rateLimits: rateLimits))
                 .register(on: router)

@@ -14,8 +14,7 @@ import ServiceLifecycle
 ///
 ///     let relay = OutboxRelay(
 ///         store: OutboxStore(client: runtime.postgres, logger: runtime.logger), redis: runtime.redis,
-///         layout: PipelineLayout(prefix: runtime.configuration.redisPrefix,
-///                                partitions: runtime.configuration.partitions),
+///         layout: runtime.configuration.pipelineLayout,
 ///         logger: runtime.logger)
 ///     // …routes; after each committed mutation: relay.kick()
 ///     return [relay]
@@ -30,7 +29,8 @@ import ServiceLifecycle
 struct OutboxRelay: Service {
     /// How entries reach Redis.
     enum Publishing: Sendable {
-        /// One `EVAL` per chunk of entries, whose script runs the `XADD`s in order: one round trip per chunk.
+        /// One script call (`RedisScripts.publishPipeline`, by `EVALSHA`) per chunk of entries, which runs
+        /// the `XADD`s in order: one round trip per chunk.
         /// Falls back to `.perEntry` for good if the server refuses scripts.
         case script
         /// One `XADD` round trip per entry.
@@ -58,7 +58,7 @@ struct OutboxRelay: Service {
     private let failureCounter = Counter(label: "novyse_outbox_publish_failures_total")
     private let pendingGauge = Gauge(label: "novyse_outbox_pending")
 
-    /// Entries per `EVAL`, which keeps each script (Redis runs scripts atomically) short.
+    /// Entries per script call, which keeps each script (Redis runs scripts atomically) short.
     static let scriptChunkSize = 128
     /// While another relay holds the lock: how often, and how long, to try again before waiting for the
     /// next wake-up. The holder is probably publishing our rows anyway.
@@ -238,27 +238,11 @@ struct OutboxRelay: Service {
                 values.append(value)
             }
         }
-        let reply = try await redis.send(["EVAL", Self.publishScript, String(keys.count)] + keys + values)
+        let reply = try await redis.run(RedisScripts.publishPipeline, keys: keys, arguments: values)
         guard case .array(let ids) = reply, ids.count == entries.count else {
             throw RedisError.unexpectedReply("publishing script: expected \(entries.count) entry IDs, got \(reply)")
         }
     }
-
-    /// `KEYS[i]` is entry i's stream; `ARGV` is the MAXLEN, then per entry its field count and field pairs.
-    /// Runs the `XADD`s in order and returns their IDs.
-    static let publishScript = """
-        local maxlen = ARGV[1]
-        local at = 2
-        local ids = {}
-        for i = 1, #KEYS do
-          local n = tonumber(ARGV[at])
-          local args = {'XADD', KEYS[i], 'MAXLEN', '~', maxlen, '*'}
-          for j = 1, 2 * n do args[6 + j] = ARGV[at + j] end
-          at = at + 2 * n + 1
-          ids[i] = redis.call(unpack(args))
-        end
-        return ids
-        """
 }
 
 /// What one relay instance did so far.

@@ -9,12 +9,12 @@ extension WriteRateLimits {
     /// below; a script flooding a chat does not), and 1 unauthenticated request a second per address with
     /// bursts of 20.
     static func from(
-        environment: EnvironmentReader, redis: RedisClient, prefix: String, logger: Logger
+        environment: EnvironmentReader, redis: RedisClient, keyspace: RedisKeyspace, logger: Logger
     ) throws -> WriteRateLimits? {
         guard try environment.bool("NOVYSE_RATE_LIMITS_ENABLED", default: true) else { return nil }
         return WriteRateLimits(
             limiter: RateLimiter(
-                redis: redis, prefix: prefix,
+                redis: redis, keyspace: keyspace,
                 timeout: try environment.milliseconds("NOVYSE_RATE_LIMIT_TIMEOUT_MS", default: .milliseconds(250)), logger: logger
             ),
             perUser: RateLimiter.Bucket(

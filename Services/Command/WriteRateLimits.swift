@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NovyseRedis
 import NovyseService
 
 /// The command service's rate limits: a bucket per user for every mutation, and a bucket per client
@@ -18,7 +19,7 @@ struct WriteRateLimits: Sendable {
 
     /// Refuses the mutation with 429 when `user`'s bucket is empty.
     func charge(user: UUID) async throws {
-        if case .limited(let wait) = await limiter.take("user:\(user.uuidString.lowercased())", perUser) {
+        if case .limited(let wait) = await limiter.take(.user(user), perUser) {
             throw APIError.rateLimited(retryAfter: wait, what: "writes")
         }
     }
@@ -26,7 +27,7 @@ struct WriteRateLimits: Sendable {
     /// Charges a request that failed to authenticate; throws 429 instead of its 401 once the address's
     /// bucket is empty.
     func chargeUnauthenticated(_ request: Request, context: NovyseRequestContext) async throws {
-        if case .limited(let wait) = await limiter.take("ip:\(address(request, context: context))", unauthenticated) {
+        if case .limited(let wait) = await limiter.take(.address(address(request, context: context)), unauthenticated) {
             throw APIError.rateLimited(retryAfter: wait, what: "unauthenticated requests")
         }
     }

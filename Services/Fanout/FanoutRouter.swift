@@ -27,7 +27,7 @@ struct FanoutRouter: Sendable {
     let presence: Presence
     let wakeups: WakeupQueue
     let redis: RedisClient
-    let prefix: String
+    let keyspace: RedisKeyspace
     let metrics: FanoutMetrics
     let logger: Logger
 
@@ -73,7 +73,7 @@ struct FanoutRouter: Sendable {
         let offline = devices.filter { !online.contains($0) }
         guard !offline.isEmpty else { return }
         let claimed = try await redis.set(
-            "\(prefix):fanout:wakeup-claim:\(item)", "1", expiresIn: .seconds(300), onlyIfAbsent: true
+            keyspace.wakeupClaim(item: item), "1", expiresIn: .seconds(300), onlyIfAbsent: true
         )
         guard claimed else { return }
         try await wakeups.enqueue(offline.map { WakeupDevice(userUUID: $0.userUUID, deviceID: $0.deviceID) })

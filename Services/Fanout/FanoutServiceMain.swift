@@ -11,11 +11,11 @@ struct FanoutServiceMain {
     static func main() async {
         await ServiceLauncher.run(.fanout) { runtime, router in
             let configuration = try FanoutConfiguration()
-            let wakeupConfiguration = try WakeupConfiguration(prefix: runtime.configuration.redisPrefix)
+            let wakeupConfiguration = try WakeupConfiguration()
             let metrics = FanoutMetrics()
             let registry = SocketRegistry()
             let presence = Presence(
-                redis: runtime.redis, prefix: runtime.configuration.redisPrefix, instance: configuration.instance,
+                redis: runtime.redis, keyspace: runtime.configuration.keyspace, instance: configuration.instance,
                 ttl: configuration.presenceTTL
             )
             let handler = FanoutSocketHandler(
@@ -35,11 +35,11 @@ struct FanoutServiceMain {
                     chatNewMessages: configuration.chatNewMessages, chatNewMembers: configuration.chatNewMembers
                 ),
                 presence: presence, wakeups: WakeupQueue(redis: runtime.redis, configuration: wakeupConfiguration),
-                redis: runtime.redis, prefix: runtime.configuration.redisPrefix, metrics: metrics, logger: runtime.logger
+                redis: runtime.redis, keyspace: runtime.configuration.keyspace, metrics: metrics, logger: runtime.logger
             )
             let reader = PipelineReader(
                 redis: runtime.redis,
-                layout: PipelineLayout(prefix: runtime.configuration.redisPrefix, partitions: runtime.configuration.partitions),
+                layout: runtime.configuration.pipelineLayout,
                 router: fanout, batchSize: configuration.batchSize, block: configuration.block,
                 positionCheck: configuration.positionCheck, logger: runtime.logger
             )

@@ -3,40 +3,31 @@ import Logging
 import NovyseRedis
 import ServiceLifecycle
 
-/// Which devices have a live socket, on which fan-out process, in Redis: `<prefix>:presence:<user>:<device>`
-/// holds the process's instance name and expires after `ttl` unless refreshed. A process that dies stops
-/// refreshing, so its devices are forgotten within `ttl` and get wake-ups again.
+/// Which devices have a live socket, on which fan-out process, in Redis: `RedisKeyspace.presence(user:device:)`
+/// (`<prefix>:presence:<user>:<device>`) holds the process's instance name and expires after `ttl` unless
+/// refreshed. A process that dies stops refreshing, so its devices are forgotten within `ttl` and get wake-ups again.
 struct Presence: Sendable {
     let redis: RedisClient
-    let prefix: String
+    let keyspace: RedisKeyspace
     let instance: String
     let ttl: Duration
 
-    /// Sets every key with its expiry in one round trip per chunk.
-    static let setScript = """
-        for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'PX', ARGV[2]) end
-        return #KEYS
-        """
-    /// Deletes the key only while it still names this process (another process may own the device now).
-    static let releaseScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-        return 0
-        """
-
     func key(_ device: SocketRegistry.Device) -> String {
-        "\(prefix):presence:\(device.userUUID.uuidString.lowercased()):\(device.deviceID)"
+        keyspace.presence(user: device.userUUID, device: device.deviceID)
     }
 
+    /// Sets every key with its expiry (`RedisScripts.presenceSet`), one round trip per chunk of 500.
     func markOnline(_ devices: [SocketRegistry.Device]) async throws {
         let milliseconds = String(ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)
         for start in stride(from: 0, to: devices.count, by: 500) {
             let keys = devices[start..<min(start + 500, devices.count)].map(key)
-            _ = try await redis.send(["EVAL", Self.setScript, String(keys.count)] + keys + [instance, milliseconds])
+            _ = try await redis.run(RedisScripts.presenceSet, keys: keys, arguments: [instance, milliseconds])
         }
     }
 
+    /// Deletes the device's key while it still names this process (`RedisScripts.presenceRelease`).
     func markOffline(_ device: SocketRegistry.Device) async throws {
-        _ = try await redis.send(["EVAL", Self.releaseScript, "1", key(device), instance])
+        _ = try await redis.run(RedisScripts.presenceRelease, keys: [key(device)], arguments: [instance])
     }
 
     /// The devices among `devices` that are online on any process.

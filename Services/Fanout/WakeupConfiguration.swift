@@ -1,5 +1,6 @@
 import Foundation
 import NovyseFCM
+import NovyseRedis
 import NovyseService
 
 /// Everything the wake-up queue and sender read from the environment. Without
@@ -9,8 +10,10 @@ struct WakeupConfiguration: Sendable {
     /// The FCM client's settings (service account, endpoints, retries); nil disables wake-ups.
     var fcm: FCMConfiguration?
     /// `NOVYSE_REDIS_PREFIX`: keys are `<prefix>:wakeups` (the stream), `<prefix>:wakeups:trailing` (bursts
-    /// waiting for the end of their window) and `<prefix>:wakeup:<user>:<device>` (one window per device).
-    var prefix: String
+    /// waiting for the end of their window) and `<prefix>:wakeup:<user>:<device>` (one window per device),
+    /// as `RedisKeyspace` names them.
+    var keyspace: RedisKeyspace
+    var prefix: String { keyspace.prefix }
     /// `NOVYSE_WAKEUP_WINDOW_MS`: at most one wake-up per device per window.
     var window: Duration
     /// `NOVYSE_WAKEUP_GROUP`: the consumer group every fan-out process joins, so each wake-up is sent once.
@@ -34,18 +37,19 @@ struct WakeupConfiguration: Sendable {
     var maxAge: Duration
 
     var enabled: Bool { fcm != nil }
-    var streamKey: String { "\(prefix):wakeups" }
-    var trailingKey: String { "\(prefix):wakeups:trailing" }
-    var coalescingKeyPrefix: String { "\(prefix):wakeup:" }
-    func coalescingKey(_ device: WakeupDevice) -> String { coalescingKeyPrefix + device.member }
+    var streamKey: String { keyspace.wakeups }
+    var trailingKey: String { keyspace.wakeupsTrailing }
+    /// The window key of a device, by its `WakeupDevice.member` (what the trailing set holds).
+    func coalescingKey(member: String) -> String { keyspace.wakeupWindow(member: member) }
+    func coalescingKey(_ device: WakeupDevice) -> String { coalescingKey(member: device.member) }
     /// How often bursts whose window ended are released: a tenth of the window, between 50 ms and 1 s.
     var trailingInterval: Duration { min(.seconds(1), max(.milliseconds(50), window / 10)) }
 
     init(
         fcm: FCMConfiguration?,
-        prefix: String = "novyse",
+        prefix: String = RedisKeyspace.defaultPrefix,
         window: Duration = .seconds(10),
-        group: String = "wakeup",
+        group: String = RedisKeyspace.defaultWakeupGroup,
         consumer: String = WakeupConfiguration.defaultConsumerName(),
         batchSize: Int = 100,
         concurrency: Int = 16,
@@ -56,7 +60,7 @@ struct WakeupConfiguration: Sendable {
         maxAge: Duration = .seconds(600)
     ) {
         self.fcm = fcm
-        self.prefix = prefix
+        keyspace = RedisKeyspace(prefix: prefix)
         self.window = window
         self.group = group
         self.consumer = consumer
@@ -71,8 +75,7 @@ struct WakeupConfiguration: Sendable {
 
     /// Reads the `NOVYSE_FCM_*` and `NOVYSE_WAKEUP_*` keys; a bad value or an unreadable key file throws
     /// a `ConfigurationError` naming the key, so the service stops at start-up rather than at first send.
-    /// The key prefix is the shared `ServiceConfiguration.redisPrefix`, not read here a second time.
-    init(environment: EnvironmentReader = EnvironmentReader(), prefix: String) throws {
+    init(environment: EnvironmentReader = EnvironmentReader()) throws {
         var fcm: FCMConfiguration?
         if let path = environment.string("NOVYSE_FCM_SERVICE_ACCOUNT_FILE") {
             let account: FCMServiceAccount
@@ -100,9 +103,9 @@ struct WakeupConfiguration: Sendable {
         }
         self.init(
             fcm: fcm,
-            prefix: prefix,
+            prefix: environment.string("NOVYSE_REDIS_PREFIX", default: RedisKeyspace.defaultPrefix),
             window: .milliseconds(try environment.int("NOVYSE_WAKEUP_WINDOW_MS", default: 10_000, range: 1...86_400_000)),
-            group: environment.string("NOVYSE_WAKEUP_GROUP", default: "wakeup"),
+            group: environment.string("NOVYSE_WAKEUP_GROUP", default: RedisKeyspace.defaultWakeupGroup),
             consumer: environment.string("NOVYSE_WAKEUP_CONSUMER") ?? Self.defaultConsumerName(),
             batchSize: try environment.int("NOVYSE_WAKEUP_BATCH", default: 100, range: 1...10_000),
             concurrency: try environment.int("NOVYSE_WAKEUP_CONCURRENCY", default: 16, range: 1...1000),

@@ -4,7 +4,7 @@ import NovyseRedis
 /// Where the fan-out routing hands over devices to wake: coalesced per device and window, then appended
 /// to the wake-up stream (`<prefix>:wakeups`) that the senders of every fan-out process share.
 ///
-/// One `enqueue` is one Redis round trip per 500 devices (a script, see `WakeupScripts`), atomic per call:
+/// One `enqueue` is one Redis round trip per 500 devices (`RedisScripts.wakeupEnqueue`), atomic per call:
 /// a device's window is never opened without its wake-up being queued.
 /// With wake-ups disabled (no service account configured) it does nothing: nobody would read the stream.
 struct WakeupQueue: Sendable {
@@ -36,7 +36,7 @@ struct WakeupQueue: Sendable {
             let keys = [configuration.streamKey, configuration.trailingKey] + chunk.map(configuration.coalescingKey)
             let arguments = [String(Self.milliseconds(configuration.window)), String(configuration.streamMaxLength)]
                 + chunk.map(\.member)
-            let reply = try await redis.send(["EVAL", WakeupScripts.enqueue, String(keys.count)] + keys + arguments)
+            let reply = try await redis.run(RedisScripts.wakeupEnqueue, keys: keys, arguments: arguments)
             guard case .integer(let queued) = reply else {
                 throw RedisError.unexpectedReply("wake-up enqueue script: expected an integer, got \(reply)")
             }

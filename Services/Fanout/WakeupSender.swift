@@ -10,10 +10,13 @@ import ServiceLifecycle
 /// `<prefix>:wakeups`: however many fan-out processes run, each wake-up goes to one of them.
 ///
 /// One loop, until graceful shutdown:
-/// - release the trailing wake-ups whose window ended (`WakeupScripts.releaseTrailing`),
+/// - release the trailing wake-ups whose window ended (`RedisScripts.wakeupReleaseTrailing`),
 /// - every `claimInterval`, `XAUTOCLAIM` what a consumer (this one included) left pending for `claimIdle`,
 /// - `XREADGROUP … BLOCK`, look the devices' current tokens up in Postgres, send (up to `concurrency`
 ///   at once), remove tokens FCM reports dead, `XACK`.
+///
+/// The group (created from `0`, recreated after Redis lost it) is read and claimed through
+/// `RedisGroupConsumer`, the loop the projector shares.
 ///
 /// A wake-up is acknowledged once FCM's answer is final (sent, dead token, dropped). One whose send was
 /// cut by shutdown, or whose token lookup failed, stays pending and is claimed later: delivery is at least
@@ -70,32 +73,30 @@ struct WakeupSender: Service {
     }
 
     private func loop(_ fcm: FCMClient) async {
-        var groupReady = false
+        // From "0": wake-ups queued before any sender ever ran are still sent.
+        let groups = RedisGroupConsumer(
+            redis: redis, keys: [configuration.streamKey], group: configuration.group, consumer: configuration.consumer,
+            startID: "0", logger: logger
+        )
         var nextClaim = ContinuousClock.now
         var nextTrailing = ContinuousClock.now
         var backoff = Self.initialBackoff
         var redisDown = false
         while !Self.stopping {
             do {
-                if !groupReady {
-                    // From "0": wake-ups queued before any sender ever ran are still sent.
-                    try await redis.xgroupCreate(configuration.streamKey, group: configuration.group, startID: "0", makeStream: true)
-                    groupReady = true
-                }
+                try await groups.prepare()
                 if ContinuousClock.now >= nextTrailing {
                     try await releaseTrailing()
                     nextTrailing = ContinuousClock.now + configuration.trailingInterval
                 }
                 if ContinuousClock.now >= nextClaim {
-                    try await claim(fcm)
+                    try await claim(fcm, groups)
                     nextClaim = ContinuousClock.now + configuration.claimInterval
                 }
                 guard !Self.stopping else { break }
                 let untilTrailing = nextTrailing - ContinuousClock.now
-                let batches = try await redis.xreadgroup(
-                    group: configuration.group, consumer: configuration.consumer,
-                    streams: [(key: configuration.streamKey, id: ">")], count: configuration.batchSize,
-                    block: max(.milliseconds(1), min(configuration.block, untilTrailing))
+                let batches = try await groups.read(
+                    count: configuration.batchSize, block: max(.milliseconds(1), min(configuration.block, untilTrailing))
                 )
                 if redisDown {
                     redisDown = false
@@ -105,9 +106,6 @@ struct WakeupSender: Service {
                 for batch in batches where !batch.entries.isEmpty {
                     try await handle(batch.entries, fcm)
                 }
-            } catch RedisError.server(let kind, let message) where kind == "NOGROUP" || kind == "UNBLOCKED" {
-                logger.warning("wake-up consumer group missing, recreating it", metadata: ["error": "\(message)"])
-                groupReady = false
             } catch {
                 if Self.stopping { break }
                 if !redisDown {
@@ -123,16 +121,19 @@ struct WakeupSender: Service {
         }
     }
 
-    /// Queues the trailing wake-ups whose window ended, in pages, across all processes at most once each.
+    /// Queues the trailing wake-ups whose window ended, in pages, across all processes at most once each:
+    /// reads the earliest members of the trailing set, then releases those still there and due
+    /// (`RedisScripts.wakeupReleaseTrailing`, which takes every device's window key as a key).
     func releaseTrailing() async throws {
         var released = 0
         repeat {
-            let reply = try await redis.send(
-                [
-                    "EVAL", WakeupScripts.releaseTrailing, "2", configuration.streamKey, configuration.trailingKey,
-                    String(WakeupQueue.milliseconds(configuration.window)), String(configuration.streamMaxLength),
-                    String(configuration.batchSize), configuration.coalescingKeyPrefix,
-                ]
+            let candidates = try await trailingCandidates()
+            guard !candidates.isEmpty else { return }
+            let reply = try await redis.run(
+                RedisScripts.wakeupReleaseTrailing,
+                keys: [configuration.streamKey, configuration.trailingKey] + candidates.map(configuration.coalescingKey(member:)),
+                arguments: [String(WakeupQueue.milliseconds(configuration.window)), String(configuration.streamMaxLength)]
+                    + candidates
             )
             guard case .integer(let count) = reply else {
                 throw RedisError.unexpectedReply("wake-up trailing script: expected an integer, got \(reply)")
@@ -142,22 +143,26 @@ struct WakeupSender: Service {
         } while released == configuration.batchSize && !Self.stopping
     }
 
+    /// The `batchSize` members of the trailing set whose windows end first (`ZRANGE … 0 n-1`).
+    private func trailingCandidates() async throws -> [String] {
+        let reply = try await redis.send(["ZRANGE", configuration.trailingKey, "0", String(configuration.batchSize - 1)])
+        guard case .array(let members) = reply else {
+            throw RedisError.unexpectedReply("ZRANGE of the trailing set: expected an array, got \(reply)")
+        }
+        return try members.map { member in
+            guard case .string(let text) = member else {
+                throw RedisError.unexpectedReply("ZRANGE of the trailing set: expected members, got \(member)")
+            }
+            return text
+        }
+    }
+
     /// Takes over wake-ups left pending for `claimIdle` (a dead process's, or this one's after a failed
     /// token lookup) and handles them.
-    func claim(_ fcm: FCMClient) async throws {
-        var start = "0-0"
-        var pages = 0
-        repeat {
-            let result = try await redis.xautoclaim(
-                configuration.streamKey, group: configuration.group, consumer: configuration.consumer,
-                minIdle: configuration.claimIdle, start: start, count: configuration.batchSize
-            )
-            if !result.entries.isEmpty {
-                logger.info("claimed wake-ups left pending", metadata: ["count": "\(result.entries.count)"])
-                try await handle(result.entries, fcm)
-            }
-            start = result.nextStart
-            pages += 1
-        } while start != "0-0" && pages < 10 && !Self.stopping
+    func claim(_ fcm: FCMClient, _ groups: RedisGroupConsumer) async throws {
+        try await groups.claim(minIdle: configuration.claimIdle, count: configuration.batchSize, maxPages: 10) { batch in
+            logger.info("claimed wake-ups left pending", metadata: ["count": "\(batch.entries.count)"])
+            try await handle(batch.entries, fcm)
+        }
     }
 }

@@ -29,8 +29,8 @@ struct PipelineOptions: ParsableArguments {
     func resolved() throws -> (url: String, group: String, layout: PipelineLayout) {
         let environment = EnvironmentReader()
         let url = redisURL ?? environment.string("REDIS_URL", default: "redis://127.0.0.1:6379")
-        let group = group ?? environment.string("NOVYSE_PROJECTOR_GROUP", default: "projector")
-        let prefix = prefix ?? environment.string("NOVYSE_REDIS_PREFIX", default: "novyse")
+        let group = group ?? environment.string("NOVYSE_PROJECTOR_GROUP", default: RedisKeyspace.defaultProjectorGroup)
+        let prefix = prefix ?? environment.string("NOVYSE_REDIS_PREFIX", default: RedisKeyspace.defaultPrefix)
         let partitions = try partitions ?? environment.int("NOVYSE_PARTITIONS", default: 16, range: 1...1024)
         guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
         return (url, group, PipelineLayout(prefix: prefix, partitions: partitions))

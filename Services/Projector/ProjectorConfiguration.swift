@@ -1,4 +1,5 @@
 import Foundation
+import NovyseRedis
 import NovyseService
 
 /// The projector worker's own knobs, beside the shared `ServiceConfiguration` (Postgres, Redis, prefix,
@@ -26,7 +27,7 @@ struct ProjectorConfiguration: Sendable {
     var sweepLimit: Int
     var sweepRounds: Int
 
-    static let defaultGroup = "projector"
+    static let defaultGroup = RedisKeyspace.defaultProjectorGroup
 
     init(
         group: String = ProjectorConfiguration.defaultGroup,

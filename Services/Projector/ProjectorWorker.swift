@@ -15,6 +15,8 @@ import ServiceLifecycle
 ///   from Postgres), then `XACK`. A batch whose apply fails is not acknowledged: it is retried with backoff,
 ///   and if this process dies its entries stay pending for another consumer's `XAUTOCLAIM`.
 /// - every `claimInterval`, `XAUTOCLAIM` what other (dead) consumers left pending for `claimIdle`.
+/// - the group (created from `$` on every partition, recreated after Redis lost it) is read and claimed through
+///   `RedisGroupConsumer`, the loop the wake-up sender shares.
 /// - every `sweepInterval` (and at start), `ProjectorStore.sweep`: streams whose head is ahead of the
 ///   snapshot are healed from Postgres, whatever Redis delivered. This is what makes a Redis flush, a trimmed
 ///   stream, or entries published before the group existed harmless, and it keeps running while Redis is down.
@@ -64,7 +66,11 @@ struct ProjectorWorker: Service {
                 "batch": "\(configuration.batchSize)",
             ]
         )
-        let streams = layout.allKeys.map { (key: $0, id: ">") }
+        // From `$`, after the start-up sweep: what was published before is in Postgres, and the sweep healed it.
+        let groups = RedisGroupConsumer(
+            redis: redis, keys: layout.allKeys, group: configuration.group, consumer: configuration.consumer, startID: "$",
+            logger: logger, readinessChanged: { [metrics] in metrics.groupsReady.record($0 ? 1 : 0) }
+        )
         while !Self.stopping {
             let now = ContinuousClock.now
             if now >= state.nextSweep {
@@ -72,20 +78,15 @@ struct ProjectorWorker: Service {
                 state.nextSweep = ContinuousClock.now + configuration.sweepInterval
             }
             do {
-                if !state.groupsReady {
-                    try await createGroups()
-                    state.groupsReady = true
-                    metrics.groupsReady.record(1)
-                }
+                try await groups.prepare()
                 if now >= state.nextClaim {
-                    try await claim(state)
+                    try await claim(state, groups)
                     state.nextClaim = ContinuousClock.now + configuration.claimInterval
                 }
                 guard !Self.stopping else { break }
-                let batches = try await redis.xreadgroup(
-                    group: configuration.group, consumer: configuration.consumer, streams: streams,
-                    count: configuration.batchSize, block: configuration.block
-                )
+                // A group lost to a Redis flush reads as empty here and is recreated by the next call; what
+                // was published meanwhile and never delivered is healed by the sweep.
+                let batches = try await groups.read(count: configuration.batchSize, block: configuration.block)
                 state.redis.succeeded(logger: logger, what: "Redis")
                 state.redisBackoff = Self.initialBackoff
                 if batches.allSatisfy({ $0.entries.isEmpty }) {
@@ -94,16 +95,6 @@ struct ProjectorWorker: Service {
                 }
                 // Even during graceful shutdown the batch read is finished and acknowledged.
                 try await process(batches, state)
-            } catch RedisError.server(let kind, let message) where kind == "NOGROUP" || kind == "UNBLOCKED" {
-                // Redis lost its data (FLUSHALL, restart without persistence; a read blocked at that moment
-                // gets UNBLOCKED): recreate the groups. What was published meanwhile and never delivered is
-                // healed by the sweep.
-                logger.warning(
-                    "consumer group missing, recreating it (Redis flushed or restarted without persistence)",
-                    metadata: ["error": "\(message)"]
-                )
-                state.groupsReady = false
-                metrics.groupsReady.record(0)
             } catch let error as RedisError {
                 state.redis.failed(error, logger: logger, what: "Redis")
                 let delay = state.redisBackoff
@@ -124,17 +115,6 @@ struct ProjectorWorker: Service {
     /// Sleeps, or returns early at graceful shutdown.
     static func pause(_ delay: Duration) async {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
-    }
-
-    /// `XGROUP CREATE <partition> <group> $ MKSTREAM` on every partition; an existing group is fine.
-    func createGroups() async throws {
-        var created = 0
-        for key in layout.allKeys where try await redis.xgroupCreate(key, group: configuration.group, startID: "$", makeStream: true) {
-            created += 1
-        }
-        if created > 0 {
-            logger.info("created consumer groups", metadata: ["count": "\(created)", "group": "\(configuration.group)"])
-        }
     }
 
     // MARK: Processing a batch

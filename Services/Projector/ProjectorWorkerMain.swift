@@ -10,7 +10,7 @@ struct ProjectorWorkerMain {
             var worker = ProjectorWorker(
                 store: ProjectorStore(client: runtime.postgres, logger: runtime.logger),
                 redis: runtime.redis,
-                layout: PipelineLayout(prefix: runtime.configuration.redisPrefix, partitions: runtime.configuration.partitions),
+                layout: runtime.configuration.pipelineLayout,
                 configuration: try ProjectorConfiguration(),
                 logger: runtime.logger
             )

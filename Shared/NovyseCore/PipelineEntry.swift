@@ -58,21 +58,3 @@ public struct PipelineEntry: Sendable, Equatable {
         self.init(stream: StreamID(kind: kind, key: key), id: id, prevID: prevID, json: json, eventPosition: eventPosition)
     }
 }
-
-/// Where pipeline entries live in Redis: `<prefix>:pipeline:<partition>`, one Redis stream per partition.
-public struct PipelineLayout: Sendable, Equatable {
-    public let prefix: String
-    public let partitions: Int
-
-    public init(prefix: String, partitions: Int) {
-        precondition(partitions > 0, "at least one partition")
-        self.prefix = prefix
-        self.partitions = partitions
-    }
-
-    public func key(partition: Int) -> String { "\(prefix):pipeline:\(partition)" }
-
-    public func key(for stream: StreamID) -> String { key(partition: stream.partition(of: partitions)) }
-
-    public var allKeys: [String] { (0..<partitions).map(key(partition:)) }
-}

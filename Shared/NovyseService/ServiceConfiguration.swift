@@ -1,4 +1,5 @@
 import Logging
+import NovyseRedis
 
 /// What every service reads from its environment. Each key is documented in docs/configuration.md; every one has a
 /// default that works for the local stack, except the JWT keys outside development.
@@ -23,8 +24,6 @@ public struct ServiceConfiguration: Sendable {
     /// `LOG_LEVEL` (trace…critical) and `LOG_FORMAT` (json or text).
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
-    /// `NOVYSE_MAX_BODY_BYTES`: the largest request body any endpoint accepts (larger ones get 413).
-    public var maxBodyBytes: Int
     /// `NOVYSE_MIGRATE_ON_START`: apply pending migrations before serving.
     public var migrateOnStart: Bool
     /// `NOVYSE_READINESS_TIMEOUT_MS`: how long one dependency probe may take before it counts as down.
@@ -50,32 +49,23 @@ public struct ServiceConfiguration: Sendable {
         databasePoolSize = try environment.int("DATABASE_POOL_SIZE", default: 20, range: 1...1000)
         redisURL = environment.string("REDIS_URL", default: "redis://127.0.0.1:6379")
         redisPoolSize = try environment.int("REDIS_POOL_SIZE", default: 8, range: 1...256)
-        redisPrefix = environment.string("NOVYSE_REDIS_PREFIX", default: "novyse")
+        redisPrefix = environment.string("NOVYSE_REDIS_PREFIX", default: RedisKeyspace.defaultPrefix)
         partitions = try environment.int("NOVYSE_PARTITIONS", default: 16, range: 1...1024)
         let levelText = environment.string("LOG_LEVEL", default: "info").lowercased()
         guard let level = Logger.Level(rawValue: levelText) else {
             throw ConfigurationError(key: "LOG_LEVEL", reason: "unknown level '\(levelText)'")
         }
         logLevel = level
-        logFormat = try LogFormat(environment: environment)
-        maxBodyBytes = try environment.int("NOVYSE_MAX_BODY_BYTES", default: 64 * 1024, range: 1024...16_777_216)
+        let formatText = environment.string("LOG_FORMAT", default: "json").lowercased()
+        guard let format = LogFormat(rawValue: formatText) else {
+            throw ConfigurationError(key: "LOG_FORMAT", reason: "expected json or text, got '\(formatText)'")
+        }
+        logFormat = format
         migrateOnStart = try environment.bool("NOVYSE_MIGRATE_ON_START", default: true)
         readinessTimeout = try environment.milliseconds("NOVYSE_READINESS_TIMEOUT_MS", default: .milliseconds(1500))
         startupTimeout = try environment.milliseconds("NOVYSE_STARTUP_TIMEOUT_MS", default: .seconds(60))
         mode = try DeploymentMode(environment: environment)
         (adminToken, adminTokenIgnored) = try mode.adminToken(environment: environment)
         jwt = try JWTConfiguration(environment: environment)
-    }
-}
-
-extension ServiceConfiguration.LogFormat {
-    /// `LOG_FORMAT` (json or text, default json), parsed here only: the services get it from their
-    /// `ServiceConfiguration`, novysectl asks for it by this initializer.
-    public init(environment: EnvironmentReader) throws {
-        let text = environment.string("LOG_FORMAT", default: "json").lowercased()
-        guard let format = Self(rawValue: text) else {
-            throw ConfigurationError(key: "LOG_FORMAT", reason: "expected json or text, got '\(text)'")
-        }
-        self = format
     }
 }
