@@ -11,7 +11,7 @@ struct FanoutServiceMain {
     static func main() async {
         await ServiceLauncher.run(.fanout) { runtime, router in
             let configuration = try FanoutConfiguration()
-            let wakeupConfiguration = try WakeupConfiguration()
+            let wakeupConfiguration = try WakeupConfiguration(prefix: runtime.configuration.redisPrefix)
             let metrics = FanoutMetrics()
             let registry = SocketRegistry()
             let presence = Presence(

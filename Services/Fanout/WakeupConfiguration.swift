@@ -75,7 +75,8 @@ struct WakeupConfiguration: Sendable {
 
     /// Reads the `NOVYSE_FCM_*` and `NOVYSE_WAKEUP_*` keys; a bad value or an unreadable key file throws
     /// a `ConfigurationError` naming the key, so the service stops at start-up rather than at first send.
-    init(environment: EnvironmentReader = EnvironmentReader()) throws {
+    /// The key prefix is the shared `ServiceConfiguration.redisPrefix`, not read here a second time.
+    init(environment: EnvironmentReader = EnvironmentReader(), prefix: String) throws {
         var fcm: FCMConfiguration?
         if let path = environment.string("NOVYSE_FCM_SERVICE_ACCOUNT_FILE") {
             let account: FCMServiceAccount
@@ -103,7 +104,7 @@ struct WakeupConfiguration: Sendable {
         }
         self.init(
             fcm: fcm,
-            prefix: environment.string("NOVYSE_REDIS_PREFIX", default: RedisKeyspace.defaultPrefix),
+            prefix: prefix,
             window: .milliseconds(try environment.int("NOVYSE_WAKEUP_WINDOW_MS", default: 10_000, range: 1...86_400_000)),
             group: environment.string("NOVYSE_WAKEUP_GROUP", default: RedisKeyspace.defaultWakeupGroup),
             consumer: environment.string("NOVYSE_WAKEUP_CONSUMER") ?? Self.defaultConsumerName(),

@@ -24,6 +24,8 @@ public struct ServiceConfiguration: Sendable {
     /// `LOG_LEVEL` (trace…critical) and `LOG_FORMAT` (json or text).
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
+    /// `NOVYSE_MAX_BODY_BYTES`: the largest request body any endpoint accepts (larger ones get 413).
+    public var maxBodyBytes: Int
     /// `NOVYSE_MIGRATE_ON_START`: apply pending migrations before serving.
     public var migrateOnStart: Bool
     /// `NOVYSE_READINESS_TIMEOUT_MS`: how long one dependency probe may take before it counts as down.
@@ -56,16 +58,25 @@ public struct ServiceConfiguration: Sendable {
             throw ConfigurationError(key: "LOG_LEVEL", reason: "unknown level '\(levelText)'")
         }
         logLevel = level
-        let formatText = environment.string("LOG_FORMAT", default: "json").lowercased()
-        guard let format = LogFormat(rawValue: formatText) else {
-            throw ConfigurationError(key: "LOG_FORMAT", reason: "expected json or text, got '\(formatText)'")
-        }
-        logFormat = format
+        logFormat = try LogFormat(environment: environment)
+        maxBodyBytes = try environment.int("NOVYSE_MAX_BODY_BYTES", default: 64 * 1024, range: 1024...16_777_216)
         migrateOnStart = try environment.bool("NOVYSE_MIGRATE_ON_START", default: true)
         readinessTimeout = try environment.milliseconds("NOVYSE_READINESS_TIMEOUT_MS", default: .milliseconds(1500))
         startupTimeout = try environment.milliseconds("NOVYSE_STARTUP_TIMEOUT_MS", default: .seconds(60))
         mode = try DeploymentMode(environment: environment)
         (adminToken, adminTokenIgnored) = try mode.adminToken(environment: environment)
         jwt = try JWTConfiguration(environment: environment)
+    }
+}
+
+extension ServiceConfiguration.LogFormat {
+    /// `LOG_FORMAT` (json or text, default json), parsed here only: the services get it from their
+    /// `ServiceConfiguration`, novysectl asks for it by this initializer.
+    public init(environment: EnvironmentReader) throws {
+        let text = environment.string("LOG_FORMAT", default: "json").lowercased()
+        guard let format = Self(rawValue: text) else {
+            throw ConfigurationError(key: "LOG_FORMAT", reason: "expected json or text, got '\(text)'")
+        }
+        self = format
     }
 }
