@@ -81,9 +81,12 @@ let package = Package(
                 "NovyseStorage",
                 "NovyseRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,11 +98,13 @@ let package = Package(
             name: "NovyseSocketIO",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "Shared/NovyseSocketIO",
             swiftSettings: swiftSettings
@@ -128,16 +133,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             path: "Shared/NovyseClient",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "NovyseDevServers",
-            dependencies: [
-                .product(name: "Logging", package: "swift-log"),
-            ],
             path: "Shared/NovyseDevServers",
             swiftSettings: swiftSettings
         ),
@@ -152,6 +153,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -175,10 +177,9 @@ let package = Package(
             dependencies: [
                 "NovyseService", "NovyseStorage", "NovyseCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Services/Query",
             swiftSettings: swiftSettings
@@ -187,10 +188,10 @@ let package = Package(
             name: "FanoutService",
             dependencies: [
                 "NovyseService", "NovyseStorage", "NovyseCore", "NovyseRedis", "NovyseSocketIO", "NovyseFCM",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -227,7 +228,6 @@ let package = Package(
                 "NovyseDevServers",
                 "NovyseCore",
                 "NovyseStorage",
-                "NovyseRedis",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 // TestWebSocket: a WebSocket client on SwiftNIO's upgrade and frame codec.
@@ -252,7 +252,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NovyseRedisTests",
-            dependencies: ["NovyseRedis", "NovyseCore", "TestSupport"],
+            dependencies: ["NovyseRedis", "NovyseCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/NovyseRedisTests",
             swiftSettings: swiftSettings
         ),
@@ -274,6 +274,11 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The OpenAPI tests drive the command router in process (CommandOpenAPIDocument).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/CommandServiceTests",
             swiftSettings: swiftSettings
@@ -303,7 +308,8 @@ let package = Package(
             dependencies: [
                 "NovyseSocketIO", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -334,7 +340,7 @@ let package = Package(
         .testTarget(
             name: "ClientTests",
             dependencies: [
-                "NovyseClient", "NovyseCore", "NovyseStorage", "NovyseRedis", "TestSupport",
+                "NovyseClient", "NovyseCore", "NovyseDevServers", "NovyseStorage", "NovyseRedis", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
