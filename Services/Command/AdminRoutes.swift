@@ -44,7 +44,7 @@ struct AdminRoutes: Sendable {
                 throw CommandError.invalid("deviceID", "1–128 characters")
             }
             guard tokens.canSign else {
-                throw APIError(.notFound, code: "NOT_FOUND", message: "token issuing needs NOVYSE_JWT_SECRET")
+                throw APIError(.notFound, message: "token issuing needs NOVYSE_JWT_SECRET")
             }
             guard try await users.exists(body.userUUID) else { throw CommandError.unknownUser }
             let token = try await tokens.issue(userID: body.userUUID, deviceID: body.deviceID)
@@ -54,11 +54,11 @@ struct AdminRoutes: Sendable {
 
     private func authorize(_ request: Request, context: NovyseRequestContext) async throws {
         guard let adminToken else {
-            throw APIError(.notFound, code: "NOT_FOUND", message: "no such endpoint")
+            throw APIError(.notFound, message: "no such endpoint")
         }
         guard let given = request.headers[Self.header], Self.constantTimeEqual(given, adminToken) else {
             try await rateLimits?.chargeUnauthenticated(request, context: context)
-            throw APIError(.unauthorized, code: "ADMIN_TOKEN_REQUIRED", message: "a valid X-Admin-Token is required")
+            throw APIError(.adminTokenRequired, message: "a valid X-Admin-Token is required")
         }
     }
 

@@ -1,4 +1,6 @@
+import Foundation
 import NovyseCore
+import NovyseService
 
 /// The `components` of the command service's OpenAPI description: the body and answer schemas, the shared
 /// header, parameter and error responses, the two security schemes, and what each error code means.
@@ -9,6 +11,21 @@ import NovyseCore
 extension CommandOpenAPI {
     /// Largest ID the shared message/event sequence hands out (2^53 − 1), so IDs stay exact as JSON numbers.
     static let maxID: Int64 = 9_007_199_254_740_991
+
+    /// Every valid date from 1900-01-01 to the end of last year: the server also takes this year's days up
+    /// to today, which a pattern cannot follow.
+    static var birthdayPattern: String {
+        let lastYear = Calendar(identifier: .gregorian).component(.year, from: Date()) - 1
+        let years = (1900...lastYear).map(String.init).joined(separator: "|")
+        let leapYears = (1900...lastYear).filter { ($0 % 4 == 0 && $0 % 100 != 0) || $0 % 400 == 0 }.map(String.init).joined(separator: "|")
+        let monthDay = "(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8])"
+        return "^(?:(?:\(years))-(?:\(monthDay))|(?:\(leapYears))-02-29)$"
+    }
+
+    /// Text the services refuse NUL in (Postgres stores none) and, for required names and content, text
+    /// that is all whitespace.
+    static let noNUL = "^[^\\u0000]*$"
+    static let visibleText = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
     static var components: String {
         """
@@ -22,84 +39,22 @@ extension CommandOpenAPI {
 
     // MARK: Error codes
 
-    /// Every error code the command service answers with, and what it means; each error response lists its
-    /// codes with these meanings in its description and as an `enum` of `error.code`.
-    static let errorMeanings: [String: String] = [
-        "INVALID_JSON": "the body is not valid JSON",
-        "INVALID_BODY": "the body is missing or not a JSON object, lacks a required field, or has a value of the wrong "
-            + "type (a malformed UUID, an unknown enum value, a fraction where an integer belongs)",
-        "UNKNOWN_FIELD": "the body has a key this operation does not define (the message names it)",
-        "INVALID_FIELD": "a value is out of range or malformed; the message names the field and the rule",
-        "CONTENT_TOO_LONG": "`content` is longer than \(Limits.messageContent.upperBound) characters",
-        "EMPTY_UPDATE": "the body names no profile field",
-        "INVALID_IDEMPOTENCY_KEY": "the `Idempotency-Key` header is not 1–255 visible ASCII characters",
-        "AUTH_NO_TOKEN": "no `Authorization: Bearer` header, or an empty token",
-        "AUTH_INVALID_TOKEN": "the token's signature, format, issuer or audience is wrong, `sub` is not a UUID, or `did` "
-            + "is missing or longer than 128 bytes",
-        "AUTH_TOKEN_EXPIRED": "the token's `exp` has passed",
-        "ADMIN_TOKEN_REQUIRED": "`X-Admin-Token` is missing or not the configured admin token",
-        "NOT_FOUND": "no such endpoint: the admin endpoints answer this while they are off (no `NOVYSE_ADMIN_TOKEN`; in "
-            + "production also without `NOVYSE_ADMIN_ENABLED=true`)",
-        "UNKNOWN_CHAT": "no such chat",
-        "UNKNOWN_MESSAGE": "no such message in this chat",
-        "UNKNOWN_USER": "no such user: one named in the body, or the caller itself when its token names a user the "
-            + "service does not know",
-        "UNKNOWN_FOLDER": "the caller has no folder with this `folderID`",
-        "NOT_A_MEMBER": "the caller is not an active member of the chat (for `PUT /folder`: of one of its chats)",
-        "ADMIN_ONLY": "only an owner or admin of the chat may do this",
-        "AUTHOR_ONLY": "only the message's author may edit it",
-        "AUTHOR_OR_ADMIN_ONLY": "only the author, or an owner or admin of a group or channel, may delete the message",
-        "DM_MEMBERS_FIXED": "a DM's members cannot be added or removed",
-        "CANNOT_REMOVE_OWNER": "the chat's owner cannot be removed",
-        "LAST_OWNER": "the owner of a group or channel cannot leave it; they hand ownership to another member first",
-        "OWNER_ONLY": "only the chat's owner may change roles",
-        "DM_ROLES_FIXED": "the members of a DM have no roles to change",
-        "ROLE_UNCHANGED": "the member already has this role (the owner's changes only by a handover)",
-        "ALREADY_MEMBER": "the user is already a member",
-        "NOT_MEMBER": "the user to remove is not a member of the chat",
-        "MESSAGE_DELETED": "the message is deleted",
-        "REACTION_EXISTS": "the caller already reacted with this reaction",
-        "REACTION_NOT_FOUND": "the caller has not reacted with this reaction",
-        "ALREADY_PINNED": "the message is already pinned",
-        "NOT_PINNED": "the message (or, for `/chat/pin`, the chat) is not pinned",
-        "NOT_MUTED": "the chat is not muted",
-        "HANDLE_TAKEN": "the handle is already taken (compared case-insensitively)",
-        "CLIENT_MESSAGE_ID_REUSED": "this `clientMessageID` was already used for a different message",
-        "BODY_TOO_LARGE": "the body exceeds `NOVYSE_MAX_BODY_BYTES` (default 65536 bytes)",
-        "UNSUPPORTED_MEDIA_TYPE": "a `Content-Type` other than `application/json` was sent",
-        "IDEMPOTENCY_KEY_REUSED": "this `Idempotency-Key` was already used by the caller for a different request "
-            + "(another method, path or body)",
-        "LIMIT_REACHED": "a count limit would be exceeded; the message names it and its value, e.g. `limit chatMembers (1000) "
-            + "reached`. Limits: \(CountLimits.settings.map { "`\($0.name)` (`\($0.key)`, default \(CountLimits()[keyPath: $0.path]))" }.joined(separator: ", "))",
-        "RATE_LIMITED": "the caller's token bucket is empty (per user: `NOVYSE_RATE_LIMIT_WRITES_PER_SECOND`, default 5, "
-            + "bursts of `NOVYSE_RATE_LIMIT_WRITES_BURST`, default 50; per client address for requests without valid "
-            + "credentials: `NOVYSE_RATE_LIMIT_UNAUTHENTICATED_PER_SECOND`, default 1, bursts of 20); retry after `Retry-After` seconds",
-        "DEPENDENCY_UNAVAILABLE": "PostgreSQL is unreachable or overloaded; retry later",
-        "INTERNAL": "the server failed; the detail is logged, never returned",
-    ]
-
     /// An error response: the envelope with `error.code` restricted to `codes`, each explained in the description.
-    static func errorResponse(_ title: String, codes: [String]) -> String {
-        let explained = codes.map { "`\($0)`: \(errorMeanings[$0] ?? "")" }.joined(separator: "; ")
-        let enumeration = codes.map(quoted).joined(separator: ",")
-        return """
-            {"description":\(quoted("\(title). \(explained).")),"content":{"application/json":{"schema":{"allOf":[\
-            {"$ref":"#/components/schemas/ErrorEnvelope"},\
-            {"properties":{"error":{"properties":{"code":{"enum":[\(enumeration)]}}}}}]}}}}
-            """
+    static func errorResponse(_ title: String, codes: [ErrorCode]) -> String {
+        OpenAPIRoute.errorResponse(title, codes: codes)
     }
 
     /// Responses several operations share, referenced as `#/components/responses/<name>`.
     static var sharedResponses: String {
         let responses: [(String, String)] = [
-            ("Unauthorized", errorResponse("No valid access token", codes: ["AUTH_NO_TOKEN", "AUTH_INVALID_TOKEN", "AUTH_TOKEN_EXPIRED"])),
-            ("AdminTokenRequired", errorResponse("No valid admin token", codes: ["ADMIN_TOKEN_REQUIRED"])),
-            ("BodyTooLarge", errorResponse("Request body too large", codes: ["BODY_TOO_LARGE"])),
-            ("UnsupportedMediaType", errorResponse("Unsupported media type", codes: ["UNSUPPORTED_MEDIA_TYPE"])),
-            ("IdempotencyKeyReused", errorResponse("Idempotency key reused", codes: ["IDEMPOTENCY_KEY_REUSED"])),
-            ("RateLimited", errorResponse("Too many requests; `Retry-After` gives the seconds to wait", codes: ["RATE_LIMITED"])),
-            ("InternalError", errorResponse("Internal error", codes: ["INTERNAL"])),
-            ("DependencyUnavailable", errorResponse("A dependency is down", codes: ["DEPENDENCY_UNAVAILABLE"])),
+            ("Unauthorized", errorResponse("No valid access token", codes: [.authNoToken, .authInvalidToken, .authTokenExpired])),
+            ("AdminTokenRequired", errorResponse("No valid admin token", codes: [.adminTokenRequired])),
+            ("BodyTooLarge", errorResponse("Request body too large", codes: [.bodyTooLarge])),
+            ("UnsupportedMediaType", errorResponse("Unsupported media type", codes: [.unsupportedMediaType])),
+            ("IdempotencyKeyReused", errorResponse("Idempotency key reused", codes: [.idempotencyKeyReused])),
+            ("RateLimited", errorResponse("Too many requests; `Retry-After` gives the seconds to wait", codes: [.rateLimited])),
+            ("InternalError", errorResponse("Internal error", codes: [.internalError])),
+            ("DependencyUnavailable", errorResponse("A dependency is down", codes: [.dependencyUnavailable])),
         ]
         return "{" + responses.map { "\(quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
@@ -136,12 +91,7 @@ extension CommandOpenAPI {
         "PrevID":{"type":"integer","format":"int64","minimum":0,"maximum":\#(maxID),
           "description":"The ID of the previous item of the same stream, 0 for the first: a client applies the pushed item only when this equals its cursor."},
 
-        "ErrorEnvelope":{"type":"object","required":["success","error"],"additionalProperties":false,
-          "properties":{"success":{"const":false},
-            "error":{"type":"object","required":["code","message"],"additionalProperties":false,
-              "properties":{"code":{"type":"string","pattern":"^[A-Z0-9_]+$","description":"Stable, machine-readable."},
-                "message":{"type":"string","description":"For humans; never a stack trace, SQL or an internal name."}}}},
-          "examples":[{"success":false,"error":{"code":"NOT_A_MEMBER","message":"you are not a member of this chat"}}]},
+        "ErrorEnvelope":\#(OpenAPIRoute.errorEnvelopeSchema),
 
         "MessageSent":{"type":"object","required":["messageID","prevID"],"additionalProperties":false,
           "description":"The message's ID and its predecessor in the chat's message stream. A resend with the same `clientMessageID` answers the original's IDs.",
@@ -186,8 +136,10 @@ extension CommandOpenAPI {
             "type":{"enum":["DM","GROUP","CHANNEL"]},
             "memberUUIDs":{"type":"array","items":{"$ref":"#/components/schemas/UUID"},"maxItems":\#(Limits.groupMembers.upperBound),
               "description":"The other members (the caller is added as OWNER of a group or channel; duplicates and the caller are ignored). A DM needs exactly one other member; a group or channel at most \#(Limits.groupMembers.upperBound), possibly none."},
-            "name":{"type":["string","null"],"minLength":\#(Limits.chatName.lowerBound),"maxLength":\#(Limits.chatName.upperBound),
+            "name":{"type":["string","null"],"minLength":\#(Limits.chatName.lowerBound),"maxLength":\#(Limits.chatName.upperBound),"pattern":\#(quoted(visibleText)),
               "description":"\#(Limits.chatName.lowerBound)–\#(Limits.chatName.upperBound) characters, not blank; groups and channels only (a DM has no name)."}},
+          "if":{"properties":{"type":{"const":"DM"}},"required":["type"]},
+          "then":{"properties":{"name":{"type":"null"},"memberUUIDs":{"minItems":1,"maxItems":1}}},
           "examples":[{"type":"GROUP","memberUUIDs":["5e0c9a8b-7d6f-4e3a-b2c1-0f9e8d7c6b5a"],"name":"Weekend trip"}]},
         "ChatMemberRequest":{"type":"object","required":["chatUUID","userUUID"],"additionalProperties":false,
           "properties":{"chatUUID":{"$ref":"#/components/schemas/UUID"},"userUUID":{"$ref":"#/components/schemas/UUID"}},
@@ -204,7 +156,7 @@ extension CommandOpenAPI {
             "content":{"$ref":"#/components/schemas/MessageContent"},
             "clientMessageID":{"$ref":"#/components/schemas/UUID","description":"Chosen by the client, unique per sender: a resend with the same ID and content answers the original message instead of sending it twice."}},
           "examples":[{"chatUUID":"9b1d6e2a-4c3f-4b8e-a1d2-7e6f5a4b3c2d","content":"See you at 10?","clientMessageID":"0c8e7f6a-5b4d-4c3e-9f2a-1b0c9d8e7f6a"}]},
-        "MessageContent":{"type":"string","minLength":\#(Limits.messageContent.lowerBound),"maxLength":\#(Limits.messageContent.upperBound),
+        "MessageContent":{"type":"string","minLength":\#(Limits.messageContent.lowerBound),"maxLength":\#(Limits.messageContent.upperBound),"pattern":\#(quoted(visibleText)),
           "description":"Not blank (INVALID_FIELD) and at most \#(Limits.messageContent.upperBound) characters (CONTENT_TOO_LONG)."},
         "EditMessageRequest":{"type":"object","required":["chatUUID","messageID","content"],"additionalProperties":false,
           "properties":{"chatUUID":{"$ref":"#/components/schemas/UUID"},"messageID":{"$ref":"#/components/schemas/MessageID"},
@@ -234,7 +186,7 @@ extension CommandOpenAPI {
         "FolderRequest":{"type":"object","required":["folderID","name","chatUUIDs"],"additionalProperties":false,
           "description":"Creates the folder, or replaces it whole.",
           "properties":{"folderID":{"$ref":"#/components/schemas/FolderID"},
-            "name":{"type":"string","minLength":\#(Limits.folderName.lowerBound),"maxLength":\#(Limits.folderName.upperBound),"description":"Not blank."},
+            "name":{"type":"string","minLength":\#(Limits.folderName.lowerBound),"maxLength":\#(Limits.folderName.upperBound),"pattern":\#(quoted(visibleText)),"description":"Not blank."},
             "chatUUIDs":{"type":"array","items":{"$ref":"#/components/schemas/UUID"},"minItems":\#(Limits.folderChats.lowerBound),"maxItems":\#(Limits.folderChats.upperBound),
               "description":"Chats the caller is a member of; duplicates are dropped."}},
           "examples":[{"folderID":"work","name":"Work","chatUUIDs":["9b1d6e2a-4c3f-4b8e-a1d2-7e6f5a4b3c2d"]}]},
@@ -244,19 +196,19 @@ extension CommandOpenAPI {
           "properties":{"folderID":{"$ref":"#/components/schemas/FolderID"}},
           "examples":[{"folderID":"work"}]},
         "PushTokenRequest":{"type":"object","required":["pushToken"],"additionalProperties":false,
-          "properties":{"pushToken":{"type":"string","minLength":1,"maxLength":\#(Limits.pushToken.upperBound),"pattern":"^\\S+$",
-            "description":"The device's FCM registration token: \#(Limits.pushToken.lowerBound)–\#(Limits.pushToken.upperBound) bytes, no whitespace. A token moves to the device that registers it last."}},
+          "properties":{"pushToken":{"type":"string","minLength":1,"maxLength":\#(Limits.pushToken.upperBound),"pattern":"^[!-~]+$",
+            "description":"The device's FCM registration token: \#(Limits.pushToken.lowerBound)–\#(Limits.pushToken.upperBound) visible ASCII characters (FCM tokens are). A token moves to the device that registers it last."}},
           "examples":[{"pushToken":"fcm-registration-token"}]},
         "EmptyRequest":{"type":"object","additionalProperties":false,"maxProperties":0,
           "description":"No body, or `{}`.","examples":[{}]},
         "ProfileUpdate":{"type":"object","minProperties":1,"additionalProperties":false,
           "description":"Any of the profile fields; each present field whose value differs from the current one writes one profile event. `null` clears the optional fields (pictures, birthday, color); the texts cannot be null.",
           "properties":{
-            "biography":{"type":"string","maxLength":\#(Limits.biography.upperBound)},
+            "biography":{"type":"string","maxLength":\#(Limits.biography.upperBound),"pattern":\#(quoted(noNUL)),"pattern":\#(quoted(noNUL))},
             "profilePictureUUID":{"type":["string","null"],"format":"uuid"},
             "bannerPictureUUID":{"type":["string","null"],"format":"uuid"},
-            "name":{"type":"string","minLength":\#(Limits.name.lowerBound),"maxLength":\#(Limits.name.upperBound),"description":"Not blank."},
-            "surname":{"type":"string","maxLength":\#(Limits.surname.upperBound)},
+            "name":{"type":"string","minLength":\#(Limits.name.lowerBound),"maxLength":\#(Limits.name.upperBound),"pattern":\#(quoted(visibleText)),"description":"Not blank."},
+            "surname":{"type":"string","maxLength":\#(Limits.surname.upperBound),"pattern":\#(quoted(noNUL)),"pattern":\#(quoted(noNUL))},
             "birthday":{"$ref":"#/components/schemas/Birthday"},
             "color":{"$ref":"#/components/schemas/Color"},
             "handle":{"$ref":"#/components/schemas/Handle"}},
@@ -264,15 +216,15 @@ extension CommandOpenAPI {
             "name":"Alice","surname":"Liddell","birthday":"1990-05-04","color":"#3366FF","handle":"alice.l"}]},
         "Handle":{"type":"string","minLength":\#(Limits.handle.lowerBound),"maxLength":\#(Limits.handle.upperBound),"pattern":"^[A-Za-z0-9_.]+$",
           "description":"Unique, compared case-insensitively (409 HANDLE_TAKEN)."},
-        "Birthday":{"type":["string","null"],"format":"date","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","description":"A calendar date `YYYY-MM-DD`, year 1900–2100."},
+        "Birthday":{"type":["string","null"],"format":"date","pattern":\#(quoted(birthdayPattern)),"description":"A calendar date `YYYY-MM-DD` from 1900 to today (the pattern stops at the end of last year)."},
         "Color":{"type":["string","null"],"pattern":"^#[0-9A-Fa-f]{6}$","description":"`#RRGGBB`, stored upper-case."},
         "CreateUserRequest":{"type":"object","required":["handle","name"],"additionalProperties":false,
           "description":"The same field rules as `PATCH /user/profile`.",
           "properties":{
             "handle":{"$ref":"#/components/schemas/Handle"},
-            "name":{"type":"string","minLength":\#(Limits.name.lowerBound),"maxLength":\#(Limits.name.upperBound),"description":"Not blank."},
-            "surname":{"type":["string","null"],"maxLength":\#(Limits.surname.upperBound)},
-            "biography":{"type":["string","null"],"maxLength":\#(Limits.biography.upperBound)},
+            "name":{"type":"string","minLength":\#(Limits.name.lowerBound),"maxLength":\#(Limits.name.upperBound),"pattern":\#(quoted(visibleText)),"description":"Not blank."},
+            "surname":{"type":["string","null"],"maxLength":\#(Limits.surname.upperBound),"pattern":\#(quoted(noNUL)),"pattern":\#(quoted(noNUL))},
+            "biography":{"type":["string","null"],"maxLength":\#(Limits.biography.upperBound),"pattern":\#(quoted(noNUL)),"pattern":\#(quoted(noNUL))},
             "profilePictureUUID":{"type":["string","null"],"format":"uuid"},
             "bannerPictureUUID":{"type":["string","null"],"format":"uuid"},
             "birthday":{"$ref":"#/components/schemas/Birthday"},

@@ -30,7 +30,7 @@ enum CommandOpenAPI {
         **Envelope.** Every JSON answer is `{"success": true, "data": …}` or `{"success": false, "error": {"code", \
         "message"}}`. `code` is stable and machine-readable, `message` is for humans. Each error response below \
         lists the codes it can carry. Any mutation may also answer 500 `INTERNAL` (logged, no detail) or 503 \
-        `DEPENDENCY_UNAVAILABLE`; an unknown path, or a known path with another method, answers 404 `NOT_FOUND`. \
+        `DEPENDENCY_UNAVAILABLE`; an unknown path answers 404 `NOT_FOUND`, a known path with another method 405 `METHOD_NOT_ALLOWED` with `Allow`. \
         Times are ISO-8601 UTC strings with milliseconds; users and chats are UUID strings; \
         messages and events are integers below 2^53.
 
@@ -128,18 +128,18 @@ enum CommandOpenAPI {
         }
     }
 
-    static let commonBadRequest = ["INVALID_JSON", "INVALID_BODY", "UNKNOWN_FIELD"]
+    static let commonBadRequest: [ErrorCode] = [.invalidJSON, .invalidBody, .unknownField]
 
     /// A mutation of `api.md`: bearer token, optional `Idempotency-Key`, strict JSON body, `{success, data}`.
     static func mutation(
         _ method: String, _ path: String, id: String, tag: String, summary: String,
         body: String, bodyRequired: Bool = true, data: String,
-        badRequest: [String] = commonBadRequest + ["INVALID_FIELD"],
-        forbidden: [String] = [], notFound: [String] = [], conflict: [String] = [], limited: Bool = false
+        badRequest: [ErrorCode] = commonBadRequest + [.invalidField],
+        forbidden: [ErrorCode] = [], notFound: [ErrorCode] = [], conflict: [ErrorCode] = [], limited: Bool = false
     ) -> Operation {
         var responses = [
             ##""200":{"description":"Done. A replay of an earlier request with the same `Idempotency-Key` carries `Idempotency-Replayed: true`.","headers":{"Idempotency-Replayed":{"$ref":"#/components/headers/IdempotencyReplayed"}},\##(success(data))}"##,
-            ##""400":\##(errorResponse("Bad request", codes: badRequest + ["INVALID_IDEMPOTENCY_KEY"]))"##,
+            ##""400":\##(errorResponse("Bad request", codes: badRequest + [.invalidIdempotencyKey]))"##,
             ##""401":{"$ref":"#/components/responses/Unauthorized"}"##,
         ]
         if !forbidden.isEmpty { responses.append(##""403":\##(errorResponse("Not allowed", codes: forbidden))"##) }
@@ -149,7 +149,7 @@ enum CommandOpenAPI {
             ##""413":{"$ref":"#/components/responses/BodyTooLarge"}"##,
             ##""415":{"$ref":"#/components/responses/UnsupportedMediaType"}"##,
             limited
-                ? ##""422":\##(errorResponse("Refused", codes: ["IDEMPOTENCY_KEY_REUSED", "LIMIT_REACHED"]))"##
+                ? ##""422":\##(errorResponse("Refused", codes: [.idempotencyKeyReused, .limitReached]))"##
                 : ##""422":{"$ref":"#/components/responses/IdempotencyKeyReused"}"##,
             ##""429":{"$ref":"#/components/responses/RateLimited"}"##,
             ##""500":{"$ref":"#/components/responses/InternalError"}"##,
@@ -163,11 +163,11 @@ enum CommandOpenAPI {
 
     /// A development endpoint: `X-Admin-Token`, strict JSON body, no idempotency.
     static func admin(
-        _ path: String, id: String, summary: String, body: String, data: String, notFound: [String], conflict: [String] = []
+        _ path: String, id: String, summary: String, body: String, data: String, notFound: [ErrorCode], conflict: [ErrorCode] = []
     ) -> Operation {
         var responses = [
             ##""200":{"description":"Done.",\##(success(data))}"##,
-            ##""400":\##(errorResponse("Bad request", codes: commonBadRequest + ["INVALID_FIELD"]))"##,
+            ##""400":\##(errorResponse("Bad request", codes: commonBadRequest + [.invalidField]))"##,
             ##""401":{"$ref":"#/components/responses/AdminTokenRequired"}"##,
             ##""404":\##(errorResponse("Not found", codes: notFound))"##,
         ]
@@ -188,71 +188,72 @@ enum CommandOpenAPI {
     }
 
     static var operations: [Operation] {
-        let chat = ["UNKNOWN_CHAT"], member = ["NOT_A_MEMBER"], message = ["UNKNOWN_CHAT", "UNKNOWN_MESSAGE"]
-        let user = ["UNKNOWN_USER"], deleted = ["MESSAGE_DELETED"]
+        let chat: [ErrorCode] = [.unknownChat], member: [ErrorCode] = [.notAMember]
+        let message: [ErrorCode] = [.unknownChat, .unknownMessage]
+        let user: [ErrorCode] = [.unknownUser], deleted: [ErrorCode] = [.messageDeleted]
         return [
             mutation("post", "/chat/create", id: "createChat", tag: "chats",
                      summary: "Create a DM, group or channel with its members (no event: the creation itself is announced)",
                      body: "CreateChatRequest", data: "ChatCreated", notFound: user, limited: true),
             mutation("post", "/chat/members", id: "addChatMember", tag: "chats", summary: "Add a member (MEMBER_JOINED)",
                      body: "ChatMemberRequest", data: "EventWritten", badRequest: commonBadRequest,
-                     forbidden: member + ["DM_MEMBERS_FIXED", "ADMIN_ONLY"], notFound: chat + user, conflict: ["ALREADY_MEMBER"],
+                     forbidden: member + [.dmMembersFixed, .adminOnly], notFound: chat + user, conflict: [.alreadyMember],
                      limited: true),
             mutation("delete", "/chat/members", id: "removeChatMember", tag: "chats",
                      summary: "Remove a member, or yourself (MEMBER_LEFT)",
                      body: "ChatMemberRequest", data: "EventWritten", badRequest: commonBadRequest,
-                     forbidden: member + ["DM_MEMBERS_FIXED", "ADMIN_ONLY", "CANNOT_REMOVE_OWNER"], notFound: chat,
-                     conflict: ["NOT_MEMBER", "LAST_OWNER"]),
+                     forbidden: member + [.dmMembersFixed, .adminOnly, .cannotRemoveOwner], notFound: chat,
+                     conflict: [.notMember, .lastOwner]),
             mutation("put", "/chat/members/role", id: "setChatMemberRole", tag: "chats",
                      summary: "Make a member an admin or a member again, or hand ownership over (MEMBER_ROLE_CHANGED)",
                      body: "ChatRoleRequest", data: "RolesChanged", badRequest: commonBadRequest,
-                     forbidden: member + ["DM_ROLES_FIXED", "OWNER_ONLY"], notFound: chat, conflict: ["NOT_MEMBER", "ROLE_UNCHANGED"]),
+                     forbidden: member + [.dmRolesFixed, .ownerOnly], notFound: chat, conflict: [.notMember, .roleUnchanged]),
             mutation("post", "/chat/leave", id: "leaveChat", tag: "chats",
                      summary: "Leave a chat (MEMBER_LEFT); the owner of a group or channel hands ownership over first",
                      body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, forbidden: member, notFound: chat,
-                     conflict: ["LAST_OWNER"]),
+                     conflict: [.lastOwner]),
 
             mutation("post", "/message", id: "sendMessage", tag: "messages", summary: "Send a message (no event: the message is the item)",
-                     body: "SendMessageRequest", data: "MessageSent", badRequest: commonBadRequest + ["INVALID_FIELD", "CONTENT_TOO_LONG"],
-                     forbidden: member + ["ADMIN_ONLY"], notFound: chat, conflict: ["CLIENT_MESSAGE_ID_REUSED"]),
+                     body: "SendMessageRequest", data: "MessageSent", badRequest: commonBadRequest + [.invalidField, .contentTooLong],
+                     forbidden: member + [.adminOnly], notFound: chat, conflict: [.clientMessageIDReused]),
             mutation("patch", "/message", id: "editMessage", tag: "messages", summary: "Edit your message (MESSAGE_EDITED)",
-                     body: "EditMessageRequest", data: "EventWritten", badRequest: commonBadRequest + ["INVALID_FIELD", "CONTENT_TOO_LONG"],
-                     forbidden: member + ["AUTHOR_ONLY"], notFound: message, conflict: deleted),
+                     body: "EditMessageRequest", data: "EventWritten", badRequest: commonBadRequest + [.invalidField, .contentTooLong],
+                     forbidden: member + [.authorOnly], notFound: message, conflict: deleted),
             mutation("delete", "/message", id: "deleteMessage", tag: "messages", summary: "Delete a message, also unpinning it (MESSAGE_DELETED)",
                      body: "MessageRequest", data: "EventWritten",
-                     forbidden: member + ["AUTHOR_OR_ADMIN_ONLY"], notFound: message, conflict: deleted),
+                     forbidden: member + [.authorOrAdminOnly], notFound: message, conflict: deleted),
             mutation("put", "/message/reaction", id: "addReaction", tag: "messages", summary: "React to a message (REACTION_ADDED)",
                      body: "ReactionRequest", data: "EventWritten", forbidden: member, notFound: message,
-                     conflict: deleted + ["REACTION_EXISTS"], limited: true),
+                     conflict: deleted + [.reactionExists], limited: true),
             mutation("delete", "/message/reaction", id: "removeReaction", tag: "messages", summary: "Withdraw a reaction (REACTION_REMOVED)",
                      body: "ReactionRequest", data: "EventWritten", forbidden: member, notFound: message,
-                     conflict: deleted + ["REACTION_NOT_FOUND"]),
+                     conflict: deleted + [.reactionNotFound]),
             mutation("put", "/message/pin", id: "pinMessage", tag: "messages", summary: "Pin a message (MESSAGE_PINNED)",
-                     body: "MessageRequest", data: "EventWritten", forbidden: member + ["ADMIN_ONLY"], notFound: message,
-                     conflict: deleted + ["ALREADY_PINNED"], limited: true),
+                     body: "MessageRequest", data: "EventWritten", forbidden: member + [.adminOnly], notFound: message,
+                     conflict: deleted + [.alreadyPinned], limited: true),
             mutation("delete", "/message/pin", id: "unpinMessage", tag: "messages", summary: "Unpin a message (MESSAGE_UNPINNED)",
-                     body: "MessageRequest", data: "EventWritten", forbidden: member + ["ADMIN_ONLY"], notFound: message,
-                     conflict: deleted + ["NOT_PINNED"]),
+                     body: "MessageRequest", data: "EventWritten", forbidden: member + [.adminOnly], notFound: message,
+                     conflict: deleted + [.notPinned]),
 
             mutation("patch", "/user/profile", id: "updateProfile", tag: "profile",
                      summary: "Change profile fields (one profile event per changed field: BIO_CHANGED, PICTURE_CHANGED, BANNER_CHANGED, NAME_CHANGED, SURNAME_CHANGED, BIRTHDAY_CHANGED, COLOR_CHANGED, HANDLE_CHANGED)",
                      body: "ProfileUpdate", data: "ProfileEventsWritten",
-                     badRequest: ["INVALID_JSON", "INVALID_BODY", "UNKNOWN_FIELD", "EMPTY_UPDATE", "INVALID_FIELD"], notFound: user, conflict: ["HANDLE_TAKEN"]),
+                     badRequest: [.invalidJSON, .invalidBody, .unknownField, .emptyUpdate, .invalidField], notFound: user, conflict: [.handleTaken]),
 
             mutation("put", "/chat/pin", id: "pinChat", tag: "settings", summary: "Pin a chat, or move it (CHAT_PINNED)",
                      body: "PinChatRequest", data: "EventWritten", forbidden: member, notFound: user + chat),
             mutation("delete", "/chat/pin", id: "unpinChat", tag: "settings", summary: "Unpin a chat (CHAT_UNPINNED)",
-                     body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, notFound: user, conflict: ["NOT_PINNED"]),
+                     body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, notFound: user + chat, conflict: [.notPinned]),
             mutation("put", "/chat/mute", id: "muteChat", tag: "settings", summary: "Mute a chat, until a time or indefinitely (CHAT_MUTED)",
                      body: "MuteChatRequest", data: "EventWritten", forbidden: member, notFound: user + chat),
             mutation("delete", "/chat/mute", id: "unmuteChat", tag: "settings", summary: "Unmute a chat (CHAT_UNMUTED)",
-                     body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, notFound: user, conflict: ["NOT_MUTED"]),
+                     body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, notFound: user + chat, conflict: [.notMuted]),
             mutation("put", "/user/theme", id: "setTheme", tag: "settings", summary: "Set the theme (THEME_CHANGED)",
                      body: "ThemeRequest", data: "EventWritten", notFound: user),
             mutation("put", "/folder", id: "putFolder", tag: "settings", summary: "Create or replace a folder (FOLDER_UPDATED)",
-                     body: "FolderRequest", data: "EventWritten", forbidden: member, notFound: user, limited: true),
+                     body: "FolderRequest", data: "EventWritten", forbidden: member, notFound: user + chat, limited: true),
             mutation("delete", "/folder", id: "deleteFolder", tag: "settings", summary: "Delete a folder (FOLDER_DELETED)",
-                     body: "DeleteFolderRequest", data: "EventWritten", notFound: user + ["UNKNOWN_FOLDER"]),
+                     body: "DeleteFolderRequest", data: "EventWritten", notFound: user + [.unknownFolder]),
 
             mutation("patch", "/notification/push-token", id: "setPushToken", tag: "devices",
                      summary: "Register the calling device's FCM token (no event)",
@@ -262,10 +263,10 @@ enum CommandOpenAPI {
                      body: "EmptyRequest", bodyRequired: false, data: "DeviceUpdated", badRequest: commonBadRequest, notFound: user),
 
             admin("/admin/users", id: "createUser", summary: "Create a user (development and tests)",
-                  body: "CreateUserRequest", data: "CreatedUser", notFound: ["NOT_FOUND"], conflict: ["HANDLE_TAKEN"]),
+                  body: "CreateUserRequest", data: "CreatedUser", notFound: [.notFound], conflict: [.handleTaken]),
             admin("/admin/tokens", id: "issueToken",
                   summary: "Issue a 24-hour HS256 access token for a user and device (development and tests; 500 when only public keys are configured)",
-                  body: "IssueTokenRequest", data: "IssuedToken", notFound: ["NOT_FOUND", "UNKNOWN_USER"]),
+                  body: "IssueTokenRequest", data: "IssuedToken", notFound: [.notFound, .unknownUser]),
 
             Operation(method: "get", path: "/health/live", id: "live", tag: "operations", summary: "The process runs", access: .open, responses: [
                 ##""200":{"description":"Live (not the `{success, data}` envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthLive"}}}}"##,

@@ -13,7 +13,7 @@ enum Validate {
         let visible = content.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !visible.isEmpty else { throw .invalid("content", "must not be empty") }
         guard content.count <= Limits.messageContent.upperBound else {
-            throw CommandError(.invalid, code: "CONTENT_TOO_LONG", message: "content: at most \(Limits.messageContent.upperBound) characters")
+            throw CommandError(.contentTooLong, message: "content: at most \(Limits.messageContent.upperBound) characters")
         }
     }
 
@@ -78,9 +78,9 @@ enum Validate {
     }
 
     static func pushToken(_ token: String) throws(CommandError) {
-        try noNUL(token, field: "pushToken")
-        guard Limits.pushToken.contains(token.utf8.count), !token.contains(where: \.isWhitespace) else {
-            throw .invalid("pushToken", "1–4096 bytes without spaces")
+        // Visible ASCII only: FCM tokens are, and it makes the byte bound the schema's character bound.
+        guard Limits.pushToken.contains(token.utf8.count), token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw .invalid("pushToken", "1–4096 visible ASCII characters")
         }
     }
 }

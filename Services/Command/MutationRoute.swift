@@ -79,7 +79,7 @@ struct MutationRoute: Sendable {
     ) throws -> IdempotencyRequest? {
         guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
         guard Limits.idempotencyKey.contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
-            throw APIError.badRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key: 1–255 visible ASCII characters")
+            throw APIError.badRequest(.invalidIdempotencyKey, "Idempotency-Key: 1–255 visible ASCII characters")
         }
         var hasher = SHA256()
         hasher.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))

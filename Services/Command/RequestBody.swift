@@ -17,18 +17,18 @@ enum RequestBody {
         if Body.keys.isEmpty && data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             return try JSONDecoder().decode(Body.self, from: Data("{}".utf8))
         }
-        guard !data.isEmpty else { throw APIError.badRequest("INVALID_BODY", "a JSON object body is required") }
+        guard !data.isEmpty else { throw APIError.badRequest(.invalidBody, "a JSON object body is required") }
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            throw APIError.badRequest("INVALID_JSON", "the body is not valid JSON")
+            throw APIError.badRequest(.invalidJSON, "the body is not valid JSON")
         }
         guard let dictionary = object as? [String: Any] else {
-            throw APIError.badRequest("INVALID_BODY", "the body must be a JSON object")
+            throw APIError.badRequest(.invalidBody, "the body must be a JSON object")
         }
         if let unknown = dictionary.keys.sorted().first(where: { !Body.keys.contains($0) }) {
-            throw APIError.badRequest("UNKNOWN_FIELD", "unknown field \(unknown)")
+            throw APIError.badRequest(.unknownField, "unknown field \(unknown)")
         }
         do {
             return try JSONDecoder().decode(Body.self, from: data)
@@ -40,15 +40,15 @@ enum RequestBody {
     /// A body of any JSON object, for `PATCH /user/profile` whose keys are validated by `ProfileUpdate`.
     static func decodeObject(from buffer: ByteBuffer) throws -> [String: JSONValue] {
         let data = Data(buffer.readableBytesView)
-        guard !data.isEmpty else { throw APIError.badRequest("INVALID_BODY", "a JSON object body is required") }
+        guard !data.isEmpty else { throw APIError.badRequest(.invalidBody, "a JSON object body is required") }
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            throw APIError.badRequest("INVALID_JSON", "the body is not valid JSON")
+            throw APIError.badRequest(.invalidJSON, "the body is not valid JSON")
         }
         guard object is [String: Any] else {
-            throw APIError.badRequest("INVALID_BODY", "the body must be a JSON object")
+            throw APIError.badRequest(.invalidBody, "the body must be a JSON object")
         }
         return try JSONDecoder().decode([String: JSONValue].self, from: data)
     }
@@ -61,7 +61,7 @@ enum RequestBody {
             guard let number = dictionary[key] as? NSNumber, !(number is Bool) else { continue }
             let double = number.doubleValue
             if double.rounded() != double || abs(double) > 9_007_199_254_740_991 {
-                return APIError.badRequest("INVALID_BODY", "invalid value at \(key): an integer is expected")
+                return APIError.badRequest(.invalidBody, "invalid value at \(key): an integer is expected")
             }
         }
         return error

@@ -1,4 +1,5 @@
 import Foundation
+import NovyseCore
 import NovyseService
 import NovyseSocketIO
 
@@ -56,7 +57,7 @@ struct FanoutConfiguration: Sendable {
                 "NOVYSE_FANOUT_MAX_UNAUTHENTICATED_PER_ADDRESS", default: 50, range: 1...10_000_000
             ),
             expiryNotice: SocketIONotice(
-                event: "server:disconnect", code: AuthError.tokenExpired.code, message: AuthError.tokenExpired.message
+                event: "server:disconnect", code: AuthError.tokenExpired.code.rawValue, message: AuthError.tokenExpired.message
             )
         )
         maxSocketsPerUser = try environment.int("NOVYSE_FANOUT_MAX_SOCKETS_PER_USER", default: 16, range: 1...100_000)

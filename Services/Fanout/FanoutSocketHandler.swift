@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Logging
+import NovyseCore
 import NovyseService
 import NovyseSocketIO
 
@@ -36,8 +37,8 @@ struct FanoutSocketHandler: SocketIOHandler {
     }
 
     private func refuse(_ error: AuthError) -> SocketIOAuthDecision<Principal> {
-        metrics.refused(error.code).increment()
-        return .reject(code: error.code, message: error.message)
+        metrics.refused(error.code.rawValue).increment()
+        return .reject(code: error.code.rawValue, message: error.message)
     }
 
     func connected(_ socket: SocketIOSocket<Principal>) {

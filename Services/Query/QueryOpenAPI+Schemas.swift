@@ -1,3 +1,6 @@
+import NovyseCore
+import NovyseService
+
 /// The `components` of the query service's OpenAPI description: the wire objects of `api.md` and the
 /// shared error responses.
 extension QueryOpenAPI {
@@ -13,24 +16,31 @@ extension QueryOpenAPI {
         return #"{"type":"object","properties":{\#(fields)},"required":[\#(names)]}"#
     }
 
+    /// A request object: the service refuses keys it does not define (`UNKNOWN_FIELD`), so the schema says so.
+    static func strict(_ object: String) -> String {
+        String(object.dropLast()) + #","additionalProperties":false}"#
+    }
+
     static func array(_ items: String) -> String { #"{"type":"array","items":\#(items)}"# }
     static func ref(_ name: String) -> String { ##"{"$ref":"#/components/schemas/\##(name)"}"## }
 
     static let envelopeFields: [(String, String)] = [("success", #"{"const":true}"#)]
 
     static var components: String {
-        let error = object([("success", #"{"const":false}"#), ("error", object([("code", #"{"type":"string"}"#), ("message", #"{"type":"string"}"#)]))])
-        func response(_ text: String) -> String {
-            #"{"description":\#(quoted(text)),"content":{"application/json":{"schema":\#(error)}}}"#
-        }
+        func response(_ text: String, _ codes: [ErrorCode]) -> String { OpenAPIRoute.errorResponse(text, codes: codes) }
+        let badRequest: [ErrorCode] = [
+            .badRequest, .invalidJSON, .invalidBody, .unknownField, .invalidField, .duplicateChat, .duplicateUser, .tooManyCursors,
+        ]
         return """
-            {"schemas":{\(schemas.map { "\(quoted($0.0)):\($0.1)" }.joined(separator: ","))},\
-            "responses":{"BadRequest":\(response("malformed input; the code and message name the field")),\
-            "Unauthorized":\(response("no, invalid or expired token")),\
-            "Forbidden":\(response("not a member of the chat")),\
-            "NotFound":\(response("unknown user or chat")),\
-            "TooLarge":\(response("body larger than NOVYSE_QUERY_MAX_UPDATE_BYTES")),\
-            "Unavailable":\(response("Postgres is unreachable, or the caller's account is not projected yet"))},\
+            {"schemas":{\(schemas.map { "\(quoted($0.0)):\($0.1)" }.joined(separator: ",")),\
+            "ErrorEnvelope":\(OpenAPIRoute.errorEnvelopeSchema)},\
+            "responses":{"BadRequest":\(response("Malformed input; the message names the field", badRequest)),\
+            "Unauthorized":\(response("No valid access token", [.authNoToken, .authInvalidToken, .authTokenExpired])),\
+            "Forbidden":\(response("Not a member of the chat", [.notAMember])),\
+            "NotFound":\(response("Unknown user or chat", [.unknownUser, .unknownChat])),\
+            "TooLarge":\(response("Body too large", [.bodyTooLarge])),\
+            "UnsupportedMediaType":\(response("Unsupported media type", [.unsupportedMediaType])),\
+            "Unavailable":\(response("Unavailable", [.dependencyUnavailable, .notYetProjected]))},\
             "securitySchemes":{"bearer":{"type":"http","scheme":"bearer","bearerFormat":"JWT","description":"`sub` = user UUID, `did` = device"}}}
             """
     }
@@ -46,8 +56,8 @@ extension QueryOpenAPI {
             ("profilePictureUUID", nullableText), ("bannerPictureUUID", nullableText), ("birthday", nullableText),
             ("color", nullableText), ("profileEventID", id),
         ]
-        let chatCursor = object([("chatUUID", uuid), ("eventID", id), ("messageID", id)])
-        let userCursor = object([("userUUID", uuid), ("profileEventID", id)])
+        let chatCursor = strict(object([("chatUUID", uuid), ("eventID", id), ("messageID", id)]))
+        let userCursor = strict(object([("userUUID", uuid), ("profileEventID", id)]))
         let tail: [(String, String)] = [
             ("hasMore", #"{"type":"boolean"}"#),
             ("retryAfterMs", #"{"type":"integer","minimum":0,"description":"> 0: the projection is behind; update again after this delay"}"#),
@@ -77,10 +87,10 @@ extension QueryOpenAPI {
             ("folders", folders),
             ("theme", nullableText),
         ])
-        let request: String = object([
-            ("local", object([("eventID", id)])), ("chats", array(chatCursor)), ("users", array(userCursor)),
+        let request: String = strict(object([
+            ("local", strict(object([("eventID", id)]))), ("chats", array(chatCursor)), ("users", array(userCursor)),
             ("limit", #"{"type":"integer","minimum":1}"#),
-        ], required: ["local"])
+        ], required: ["local"]))
         let initializeData: [(String, String)] = [
             ("local", ref("Local")), ("users", array(ref("User"))), ("chats", array(ref("Chat"))),
             ("messages", array(ref("Message"))),

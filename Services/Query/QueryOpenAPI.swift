@@ -21,10 +21,10 @@ enum QueryOpenAPI {
         "responses":{"200":{"description":"the delta","content":{"application/json":{"schema":{"$ref":"#/components/schemas/UpdateAnswer"}}}},\
         "400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Unauthorized"},\
         "404":{"$ref":"#/components/responses/NotFound"},"413":{"$ref":"#/components/responses/TooLarge"},\
-        "415":{"$ref":"#/components/responses/BadRequest"},"503":{"$ref":"#/components/responses/Unavailable"}}}},\
+        "415":{"$ref":"#/components/responses/UnsupportedMediaType"},"503":{"$ref":"#/components/responses/Unavailable"}}}},\
         "/chat/history":{"get":{"operationId":"history","summary":"Older messages of a chat the caller is in, newest first",\
         "parameters":[{"name":"chatUUID","in":"query","required":true,"schema":{"type":"string","format":"uuid"}},\
-        {"name":"beforeMessageID","in":"query","required":false,"schema":{"type":"integer","minimum":1},"description":"only messages with a smaller ID; the newest when absent"},\
+        {"name":"beforeMessageID","in":"query","required":false,"schema":{"type":"integer","minimum":1,"maximum":9007199254740991},"description":"only messages with a smaller ID; the newest when absent"},\
         {"name":"limit","in":"query","required":false,"schema":{"type":"integer","minimum":1},"description":"default 50, lowered to NOVYSE_QUERY_HISTORY_MAX_LIMIT"}],\
         "responses":{"200":{"description":"a page","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HistoryAnswer"}}}},\
         "400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Unauthorized"},\

@@ -31,7 +31,7 @@ struct QueryRoutes: Sendable {
 
     func initialize(_ request: Request, context: NovyseRequestContext) async throws -> Response {
         let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
-        let limit = try limit(request.uri.queryParameters["limit"].map(String.init), fallback: configuration.defaultLimit)
+        let limit = try limit(request.uri.queryParameters, fallback: configuration.defaultLimit, max: configuration.maxLimit)
         let answer = try await run {
             try await store.sync(
                 caller: principal.userID, cursors: .empty, limit: limit, latestMessages: configuration.latestMessages,
@@ -64,14 +64,11 @@ struct QueryRoutes: Sendable {
         var before: Int64?
         if let text = query["beforeMessageID"] {
             guard let id = Int64(String(text)), (1...UpdateRequest.maxID).contains(id) else {
-                throw APIError.badRequest("INVALID_FIELD", "beforeMessageID must be an integer 1…2^53−1")
+                throw APIError.badRequest(.invalidField, "beforeMessageID must be an integer 1…2^53−1")
             }
             before = id
         }
-        let limit = min(
-            try limit(query["limit"].map(String.init), fallback: configuration.historyDefaultLimit),
-            configuration.historyMaxLimit
-        )
+        let limit = try limit(query, fallback: configuration.historyDefaultLimit, max: configuration.historyMaxLimit)
         let page = try await run {
             try await store.history(caller: principal.userID, chat: chat, before: before, limit: limit)
         }
@@ -83,10 +80,7 @@ struct QueryRoutes: Sendable {
         let query = request.uri.queryParameters
         let chat = try uuid(query, "chatUUID", required: true)!
         let after = try uuid(query, "afterUserUUID", required: false)
-        let limit = min(
-            try limit(query["limit"].map(String.init), fallback: configuration.membersDefaultLimit),
-            configuration.membersMaxLimit
-        )
+        let limit = try limit(query, fallback: configuration.membersDefaultLimit, max: configuration.membersMaxLimit)
         let page = try await run {
             try await store.members(caller: principal.userID, chat: chat, after: after, limit: limit)
         }
@@ -96,24 +90,22 @@ struct QueryRoutes: Sendable {
     /// A UUID query parameter; `INVALID_FIELD` when malformed, or absent but required.
     func uuid(_ query: Parameters, _ name: String, required: Bool) throws -> UUID? {
         guard let text = query[Substring(name)] else {
-            if required { throw APIError.badRequest("INVALID_FIELD", "\(name) is required") }
+            if required { throw APIError.badRequest(.invalidField, "\(name) is required") }
             return nil
         }
-        guard let value = UUID(uuidString: String(text)) else { throw APIError.badRequest("INVALID_FIELD", "\(name) must be a UUID") }
+        guard let value = UUID(uuidString: String(text)) else { throw APIError.badRequest(.invalidField, "\(name) must be a UUID") }
         return value
     }
 
-    /// A positive `limit` query parameter (lowered to the maximum by the caller), or `fallback` when absent.
-    func limit(_ text: String?, fallback: Int) throws -> Int {
-        guard let text else { return fallback }
-        // Absurdly large is lowered to the maximum, as in the update body; only non-numbers and < 1 are refused.
-        if !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), Int(text) == nil {
-            return configuration.maxLimit
-        }
+    /// The `limit` query parameter, lowered to `max` (each route has its own), or `fallback` when absent.
+    /// Absurdly large is lowered too, as in the update body; only non-numbers and < 1 are refused.
+    func limit(_ query: Parameters, fallback: Int, max: Int) throws -> Int {
+        guard let text = query["limit"] else { return fallback }
+        if !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), Int(text) == nil { return max }
         guard let value = Int(text), value >= 1 else {
-            throw APIError.badRequest("INVALID_FIELD", "limit must be a positive integer")
+            throw APIError.badRequest(.invalidField, "limit must be a positive integer")
         }
-        return min(value, configuration.maxLimit)
+        return min(value, max)
     }
 
     /// Runs a store call, turning the store's domain refusals into API errors.
@@ -130,13 +122,13 @@ extension APIError {
     init(_ error: QueryStoreError) {
         switch error {
         case .unknownCaller:
-            self.init(.notFound, code: "UNKNOWN_USER", message: "the token's user does not exist")
+            self.init(.unknownUser, message: "the token's user does not exist")
         case .callerNotProjected:
-            self.init(.serviceUnavailable, code: "NOT_YET_PROJECTED", message: "the account is being set up; retry shortly")
+            self.init(.notYetProjected, message: "the account is being set up; retry shortly")
         case .unknownChat:
-            self.init(.notFound, code: "UNKNOWN_CHAT", message: "no such chat")
+            self.init(.unknownChat, message: "no such chat")
         case .notAMember:
-            self.init(.forbidden, code: "NOT_A_MEMBER", message: "only members read a chat's history")
+            self.init(.notAMember, message: "only members read a chat's history")
         }
     }
 }

@@ -19,15 +19,15 @@ struct UpdateRequest: Sendable, Equatable {
     }
 
     init(body: Data, maxCursors: Int) throws(APIError) {
-        guard !body.isEmpty else { throw .badRequest("INVALID_BODY", "a JSON object body is required") }
+        guard !body.isEmpty else { throw .badRequest(.invalidBody, "a JSON object body is required") }
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: body)
         } catch {
-            throw .badRequest("INVALID_JSON", "the body is not valid JSON")
+            throw .badRequest(.invalidJSON, "the body is not valid JSON")
         }
         let object = try Self.object(value, at: "the body", keys: Self.keys)
-        guard let local = object["local"] else { throw .badRequest("INVALID_BODY", "local is required") }
+        guard let local = object["local"] else { throw .badRequest(.invalidBody, "local is required") }
         let localObject = try Self.object(local, at: "local", keys: ["eventID"])
         let localEventID = try Self.id(localObject["eventID"], at: "local.eventID")
 
@@ -42,7 +42,7 @@ struct UpdateRequest: Sendable, Equatable {
                 messageID: try Self.id(fields["messageID"], at: "\(path).messageID")
             )
             guard seenChats.insert(cursor.chatUUID).inserted else {
-                throw APIError.badRequest("DUPLICATE_CHAT", "\(path).chatUUID names a chat listed before")
+                throw APIError.badRequest(.duplicateChat, "\(path).chatUUID names a chat listed before")
             }
             return cursor
         }
@@ -57,7 +57,7 @@ struct UpdateRequest: Sendable, Equatable {
                 profileEventID: try Self.id(fields["profileEventID"], at: "\(path).profileEventID")
             )
             guard seenUsers.insert(cursor.userUUID).inserted else {
-                throw APIError.badRequest("DUPLICATE_USER", "\(path).userUUID names a user listed before")
+                throw APIError.badRequest(.duplicateUser, "\(path).userUUID names a user listed before")
             }
             return cursor
         }
@@ -66,7 +66,7 @@ struct UpdateRequest: Sendable, Equatable {
         if let value = object["limit"] {
             // `null` is not "the default": a client that sends it has a bug worth hearing about (omit the key).
             guard case .integer(let number) = value, number >= 1 else {
-                throw .badRequest("INVALID_FIELD", "limit must be a positive integer (omit it for the default)")
+                throw .badRequest(.invalidField, "limit must be a positive integer (omit it for the default)")
             }
             limit = Int(clamping: number)
         }
@@ -74,36 +74,36 @@ struct UpdateRequest: Sendable, Equatable {
     }
 
     static func object(_ value: JSONValue, at path: String, keys: Set<String>) throws(APIError) -> [String: JSONValue] {
-        guard case .object(let fields) = value else { throw .badRequest("INVALID_BODY", "\(path) must be a JSON object") }
+        guard case .object(let fields) = value else { throw .badRequest(.invalidBody, "\(path) must be a JSON object") }
         if let unknown = fields.keys.sorted().first(where: { !keys.contains($0) }) {
-            throw .badRequest("UNKNOWN_FIELD", "unknown field \(path == "the body" ? unknown : "\(path).\(unknown)")")
+            throw .badRequest(.unknownField, "unknown field \(path == "the body" ? unknown : "\(path).\(unknown)")")
         }
         return fields
     }
 
     static func array(_ value: JSONValue?, at path: String, max: Int) throws(APIError) -> [JSONValue] {
         switch value {
-        case nil, .null?: return []
+        case nil: return []  // absent is empty; `null` is refused below, as the schema has arrays only
         case .array(let items)?:
             guard items.count <= max else {
-                throw .badRequest("TOO_MANY_CURSORS", "\(path) may list at most \(max) entries")
+                throw .badRequest(.tooManyCursors, "\(path) may list at most \(max) entries")
             }
             return items
-        default: throw .badRequest("INVALID_BODY", "\(path) must be an array")
+        default: throw .badRequest(.invalidBody, "\(path) must be an array")
         }
     }
 
     static func id(_ value: JSONValue?, at path: String) throws(APIError) -> Int64 {
-        guard let value else { throw .badRequest("INVALID_BODY", "\(path) is required") }
-        guard case .integer(let id) = value else { throw .badRequest("INVALID_BODY", "\(path) must be an integer") }
-        guard (0...maxID).contains(id) else { throw .badRequest("INVALID_FIELD", "\(path) must be 0…2^53−1") }
+        guard let value else { throw .badRequest(.invalidBody, "\(path) is required") }
+        guard case .integer(let id) = value else { throw .badRequest(.invalidBody, "\(path) must be an integer") }
+        guard (0...maxID).contains(id) else { throw .badRequest(.invalidField, "\(path) must be 0…2^53−1") }
         return id
     }
 
     static func uuid(_ value: JSONValue?, at path: String) throws(APIError) -> UUID {
-        guard let value else { throw .badRequest("INVALID_BODY", "\(path) is required") }
+        guard let value else { throw .badRequest(.invalidBody, "\(path) is required") }
         guard case .string(let text) = value, let uuid = UUID(uuidString: text) else {
-            throw .badRequest("INVALID_BODY", "\(path) must be a UUID string")
+            throw .badRequest(.invalidBody, "\(path) must be a UUID string")
         }
         return uuid
     }

@@ -44,6 +44,6 @@ public struct CountLimits: Sendable, Equatable {
 extension CommandError {
     /// 422 `LIMIT_REACHED`: the message names the limit and its value, e.g. `chatMembers (1000)`.
     public static func limitReached(_ name: String, _ value: Int) -> CommandError {
-        CommandError(.unprocessable, code: "LIMIT_REACHED", message: "limit \(name) (\(value)) reached")
+        CommandError(.limitReached, message: "limit \(name) (\(value)) reached")
     }
 }

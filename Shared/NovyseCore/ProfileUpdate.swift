@@ -13,10 +13,10 @@ public struct ProfileUpdate: Sendable, Equatable {
     public init(body: [String: JSONValue]) throws(CommandError) {
         let known = Dictionary(uniqueKeysWithValues: ProfileEventType.allCases.map { ($0.field, $0) })
         if let unknown = body.keys.sorted().first(where: { known[$0] == nil }) {
-            throw CommandError(.invalid, code: "UNKNOWN_FIELD", message: "unknown field \(unknown)")
+            throw CommandError(.unknownField, message: "unknown field \(unknown)")
         }
         guard !body.isEmpty else {
-            throw CommandError(.invalid, code: "EMPTY_UPDATE", message: "name at least one profile field")
+            throw CommandError(.emptyUpdate, message: "name at least one profile field")
         }
         var changes: [(ProfileEventType, JSONValue)] = []
         for type in ProfileEventType.allCases {

@@ -1,3 +1,5 @@
+import NovyseCore
+
 /// Why a caller was refused at authentication; the codes are the ones `api.md` names for the HTTP APIs'
 /// 401 and for Socket.IO CONNECT_ERROR (and `AUTH_TOKEN_EXPIRED` for the notice before a live socket whose
 /// token expired is disconnected).
@@ -8,12 +10,12 @@ public enum AuthError: Error, Sendable, Equatable {
     /// Socket.IO only: the token is good, but its user has `limit` live sockets on this process already.
     case tooManySockets(limit: Int)
 
-    public var code: String {
+    public var code: ErrorCode {
         switch self {
-        case .noToken: "AUTH_NO_TOKEN"
-        case .invalidToken: "AUTH_INVALID_TOKEN"
-        case .tokenExpired: "AUTH_TOKEN_EXPIRED"
-        case .tooManySockets: "TOO_MANY_SOCKETS"
+        case .noToken: .authNoToken
+        case .invalidToken: .authInvalidToken
+        case .tokenExpired: .authTokenExpired
+        case .tooManySockets: .tooManySockets
         }
     }
 

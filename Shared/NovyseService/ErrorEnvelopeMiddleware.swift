@@ -10,7 +10,12 @@ import PostgresNIO
 /// errors (unknown route, body too large, bad JSON) with a code, a down dependency as 503, and anything
 /// else as a logged 500 whose detail never leaves the process.
 public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    /// The router's routes, to tell a wrong method (405) from an unknown path (404); nil answers 404 for both.
+    let routes: RouteTable?
+
+    public init(routes: RouteTable? = nil) {
+        self.routes = routes
+    }
 
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -20,9 +25,15 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
         } catch let error as APIError {
             throw error
         } catch let error as HTTPError {
+            if error.status == .notFound, let allowed = routes?.allowedMethods(for: request.uri.path), !allowed.isEmpty {
+                throw APIError(
+                    .methodNotAllowed, message: "\(request.method) is not allowed here; use \(allowed.joined(separator: ", "))",
+                    allow: allowed
+                )
+            }
             throw Self.translate(error)
         } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, code: "BODY_TOO_LARGE", message: "the request body is too large")
+            throw APIError(.bodyTooLarge, message: "the request body is too large")
         } catch let error as AuthError {
             throw APIError.unauthorized(error)
         } catch let error as CommandError {
@@ -32,9 +43,9 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
                 context.logger.error("storage error", metadata: ["error": "\(error)"])
                 throw APIError.internalError
             }
-            throw APIError(.conflict, code: code, message: message)
+            throw APIError(code, message: message)
         } catch let error as DecodingError {
-            throw APIError.badRequest("INVALID_BODY", Self.describe(error))
+            throw APIError.badRequest(.invalidBody, Self.describe(error))
         } catch {
             if Self.isDependencyFailure(error) {
                 context.logger.warning("dependency unavailable", metadata: ["error": "\(String(reflecting: error))"])
@@ -47,13 +58,15 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
 
     static func translate(_ error: HTTPError) -> APIError {
         switch error.status {
-        case .notFound: APIError(.notFound, code: "NOT_FOUND", message: "no such endpoint")
-        case .methodNotAllowed: APIError(.methodNotAllowed, code: "METHOD_NOT_ALLOWED", message: "method not allowed")
-        case .contentTooLarge: APIError(.contentTooLarge, code: "BODY_TOO_LARGE", message: "the request body is too large")
-        case .badRequest: APIError(.badRequest, code: "BAD_REQUEST", message: "the request is malformed")
+        case .notFound: APIError(.notFound, message: "no such endpoint")
+        case .methodNotAllowed: APIError(.methodNotAllowed, message: "method not allowed")
+        case .contentTooLarge: APIError(.bodyTooLarge, message: "the request body is too large")
+        case .badRequest: APIError(.badRequest, message: "the request is malformed")
         case .unsupportedMediaType:
-            APIError(.unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", message: "send application/json")
-        default: APIError(error.status, code: "HTTP_\(error.status.code)", message: error.status.reasonPhrase)
+            APIError(.unsupportedMediaType, message: "send application/json")
+        // Any other refusal of Hummingbird's is still one of the documented codes.
+        default: error.status.code < 500
+            ? APIError(.badRequest, message: error.status.reasonPhrase) : APIError.internalError
         }
     }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import NovyseCore
 import NIOCore
 
 extension Request {
@@ -7,7 +8,7 @@ extension Request {
     /// 415 before anything is read; a missing one is accepted, as curl and most clients send JSON without it.
     public func collectJSONBody(upTo limit: Int) async throws -> ByteBuffer {
         if let type = headers[.contentType], !type.lowercased().hasPrefix("application/json") {
-            throw APIError(.unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", message: "send application/json")
+            throw APIError(.unsupportedMediaType, message: "send application/json")
         }
         return try await body.collect(upTo: limit)
     }

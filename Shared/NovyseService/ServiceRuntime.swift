@@ -23,6 +23,8 @@ public struct ServiceRuntime: Sendable {
     /// Opens when start-up migration is done; background loops wait on it so they never run against a
     /// schema that is still being created.
     public let schema = SchemaGate()
+    /// Every route's methods, for the 405 answers of the error middleware.
+    public let routes = RouteTable()
 
     public init(configuration: ServiceConfiguration) async throws {
         Observability.bootstrap(logFormat: configuration.logFormat)
@@ -57,7 +59,7 @@ public struct ServiceRuntime: Sendable {
         // middleware that turns errors into envelopes.
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.debug))
-        router.middlewares.add(ErrorEnvelopeMiddleware())
+        router.middlewares.add(ErrorEnvelopeMiddleware(routes: routes))
         HealthRoutes(readiness: readiness).register(on: router)
         return router
     }
@@ -70,6 +72,7 @@ public struct ServiceRuntime: Sendable {
         server: HTTPServerBuilder = .http1(),
         services: [any Service] = []
     ) -> some ApplicationProtocol {
+        routes.record(router)
         var application = Application(
             router: router,
             server: server,

@@ -92,12 +92,12 @@ extension CommandStore {
         let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), mode: .membership, missing: .unknownChat, on: connection)
         let access = try await access(chat: chat, user: actor, on: connection)
         guard access.type != .dm else {
-            throw CommandError(.forbidden, code: "DM_MEMBERS_FIXED", message: "a DM's members cannot change")
+            throw CommandError(.dmMembersFixed, message: "a DM's members cannot change")
         }
         guard access.isAdmin else { throw CommandError.adminOnly }
         guard try await UserRepository.exists(user, on: connection, logger: logger) else { throw CommandError.unknownUser }
         guard try await activeRole(chat: chat, user: user, on: connection) == nil else {
-            throw CommandError(.conflict, code: "ALREADY_MEMBER", message: "the user is already a member")
+            throw CommandError(.alreadyMember, message: "the user is already a member")
         }
         // Under the chat's stream lock: no concurrent join can pass the same count.
         let active = try await count(
@@ -129,20 +129,20 @@ extension CommandStore {
         let access = try await access(chat: chat, user: actor, on: connection)
         if user == actor, access.type != .dm, access.role == .owner {
             throw CommandError(
-                .conflict, code: "LAST_OWNER", message: "the owner cannot leave; hand ownership to another member first"
+                .lastOwner, message: "the owner cannot leave; hand ownership to another member first"
             )
         }
         if user != actor {
             guard access.type != .dm else {
-                throw CommandError(.forbidden, code: "DM_MEMBERS_FIXED", message: "a DM's members cannot change")
+                throw CommandError(.dmMembersFixed, message: "a DM's members cannot change")
             }
             guard access.isAdmin else { throw CommandError.adminOnly }
             guard try await UserRepository.exists(user, on: connection, logger: logger) else { throw CommandError.unknownUser }
             guard let role = try await activeRole(chat: chat, user: user, on: connection) else {
-                throw CommandError(.conflict, code: "NOT_MEMBER", message: "the user is not a member of this chat")
+                throw CommandError(.notMember, message: "the user is not a member of this chat")
             }
             guard role != .owner || access.role == .owner else {
-                throw CommandError(.forbidden, code: "CANNOT_REMOVE_OWNER", message: "the owner cannot be removed")
+                throw CommandError(.cannotRemoveOwner, message: "the owner cannot be removed")
             }
         }
         try await connection.query(

@@ -73,7 +73,7 @@ extension CommandStore {
         for try await (id, prevID, existingChat, existingContent) in existing.decode((Int64, Int64, UUID, String).self) {
             guard existingChat == chat, existingContent == content else {
                 throw CommandError(
-                    .conflict, code: "CLIENT_MESSAGE_ID_REUSED",
+                    .clientMessageIDReused,
                     message: "this clientMessageID was already used for a different message"
                 )
             }
@@ -109,7 +109,7 @@ extension CommandStore {
         let access = try await access(chat: chat, user: actor, on: connection)
         let message = try await message(messageID, in: chat, on: connection)
         guard message.sender == actor || (access.type != .dm && access.isAdmin) else {
-            throw CommandError(.forbidden, code: "AUTHOR_OR_ADMIN_ONLY", message: "only the author or an admin may delete")
+            throw CommandError(.authorOrAdminOnly, message: "only the author or an admin may delete")
         }
         guard !message.deleted else { throw CommandError.messageDeleted }
         try await setState(messageID, in: chat, deleted: true, pinned: false, on: connection)
@@ -151,8 +151,8 @@ extension CommandStore {
         for try await _ in changed { didChange = true }
         guard didChange else {
             throw present
-                ? CommandError(.conflict, code: "REACTION_EXISTS", message: "you already reacted with this")
-                : CommandError(.conflict, code: "REACTION_NOT_FOUND", message: "you have not reacted with this")
+                ? CommandError(.reactionExists, message: "you already reacted with this")
+                : CommandError(.reactionNotFound, message: "you have not reacted with this")
         }
         return try await appendMessageEvent(
             present ? .reactionAdded : .reactionRemoved, chat: chat, head: head, messageID: messageID, actor: actor,
@@ -171,8 +171,8 @@ extension CommandStore {
         guard !message.deleted else { throw CommandError.messageDeleted }
         guard message.pinned != pinned else {
             throw pinned
-                ? CommandError(.conflict, code: "ALREADY_PINNED", message: "the message is already pinned")
-                : CommandError(.conflict, code: "NOT_PINNED", message: "the message is not pinned")
+                ? CommandError(.alreadyPinned, message: "the message is already pinned")
+                : CommandError(.notPinned, message: "the message is not pinned")
         }
         if pinned {
             let pinnedNow = try await count(

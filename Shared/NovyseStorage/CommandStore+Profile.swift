@@ -57,7 +57,7 @@ extension CommandStore {
             "SELECT 1 FROM novyse.users WHERE lower(handle) = lower(\(handle)) AND uuid <> \(user)", logger: logger
         )
         for try await _ in taken {
-            throw CommandError(.conflict, code: "HANDLE_TAKEN", message: "the handle is already taken")
+            throw CommandError(.handleTaken, message: "the handle is already taken")
         }
         try await connection.query("UPDATE novyse.users SET handle = \(handle) WHERE uuid = \(user)", logger: logger)
     }

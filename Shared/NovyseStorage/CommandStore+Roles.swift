@@ -16,17 +16,17 @@ extension CommandStore {
         var head = try await lockStream(StreamID(kind: .chatEvents, key: chat), mode: .membership, missing: .unknownChat, on: connection)
         let access = try await access(chat: chat, user: actor, on: connection)
         guard access.type != .dm else {
-            throw CommandError(.forbidden, code: "DM_ROLES_FIXED", message: "the members of a DM have no roles to change")
+            throw CommandError(.dmRolesFixed, message: "the members of a DM have no roles to change")
         }
         guard access.role == .owner else { throw CommandError.ownerOnly }
         guard user != actor else {
-            throw CommandError(.conflict, code: "ROLE_UNCHANGED", message: "the owner's role changes only by handing ownership to another member")
+            throw CommandError(.roleUnchanged, message: "the owner's role changes only by handing ownership to another member")
         }
         guard let current = try await activeRole(chat: chat, user: user, on: connection) else {
-            throw CommandError(.conflict, code: "NOT_MEMBER", message: "the user is not a member of this chat")
+            throw CommandError(.notMember, message: "the user is not a member of this chat")
         }
         guard current != role else {
-            throw CommandError(.conflict, code: "ROLE_UNCHANGED", message: "the member already has this role")
+            throw CommandError(.roleUnchanged, message: "the member already has this role")
         }
         var changes = [(user, role)]
         if role == .owner { changes.append((actor, .admin)) }

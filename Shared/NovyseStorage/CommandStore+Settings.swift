@@ -24,7 +24,7 @@ extension CommandStore {
         try await requireChat(chat, on: connection)
         let latest = try await latestLocalType(user: user, among: [.chatPinned, .chatUnpinned], key: "chatUUID", value: chat.uuidString.lowercased(), on: connection)
         guard latest == .chatPinned else {
-            throw CommandError(.conflict, code: "NOT_PINNED", message: "the chat is not pinned")
+            throw CommandError(.notPinned, message: "the chat is not pinned")
         }
         return try await appendLocal(
             .chatUnpinned, user: user, head: head, device: device,
@@ -50,7 +50,7 @@ extension CommandStore {
         try await requireChat(chat, on: connection)
         let latest = try await latestLocalType(user: user, among: [.chatMuted, .chatUnmuted], key: "chatUUID", value: chat.uuidString.lowercased(), on: connection)
         guard latest == .chatMuted else {
-            throw CommandError(.conflict, code: "NOT_MUTED", message: "the chat is not muted")
+            throw CommandError(.notMuted, message: "the chat is not muted")
         }
         return try await appendLocal(
             .chatUnmuted, user: user, head: head, device: device,

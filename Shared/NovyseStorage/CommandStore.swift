@@ -90,7 +90,7 @@ public struct CommandStore: Sendable {
         guard let error = error as? PSQLError else { return error }
         switch (error.errorClass, error.constraintName) {
         case (.uniqueViolation?, "users_handle_unique"?):
-            return CommandError(.conflict, code: "HANDLE_TAKEN", message: "the handle is already taken")
+            return CommandError(.handleTaken, message: "the handle is already taken")
         case (.foreignKeyViolation?, _):
             return CommandError.unknownUser
         default:

@@ -1,3 +1,5 @@
+import NovyseCore
+
 /// Storage failures a caller can act on. Anything else from Postgres is a dependency failure (503) and its
 /// detail goes to the log, never to a client.
 public enum StorageError: Error, Sendable, CustomStringConvertible {
@@ -5,7 +7,7 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case migrationChanged(version: Int, name: String)
     case invalidDatabaseURL(String)
     /// A uniqueness rule of the domain was hit (a taken handle, a second DM for the same pair).
-    case conflict(code: String, message: String)
+    case conflict(code: ErrorCode, message: String)
     /// Postgres answered in a way the code does not expect (a bug, not bad input): logged, answered 500.
     case unexpected(String)
 
@@ -13,7 +15,7 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .migrationChanged: "MIGRATION_CHANGED"
         case .invalidDatabaseURL: "INVALID_DATABASE_URL"
-        case .conflict(let code, _): code
+        case .conflict(let code, _): code.rawValue
         case .unexpected: "STORAGE_UNEXPECTED"
         }
     }

@@ -37,7 +37,7 @@ public struct UserRepository: Sendable {
                 logger: logger
             )
         } catch let error as PSQLError where error.errorClass == .uniqueViolation {
-            throw StorageError.conflict(code: "HANDLE_TAKEN", message: "the handle is already taken")
+            throw StorageError.conflict(code: .handleTaken, message: "the handle is already taken")
         }
         return id
     }

@@ -148,6 +148,7 @@ struct BadInputTests {
                 BadCase("empty push token", "PATCH", "/notification/push-token", json: #"{"pushToken":""}"#, 400, "INVALID_FIELD", mentions: "pushToken"),
                 BadCase("push token with a space", "PATCH", "/notification/push-token", json: #"{"pushToken":"a b"}"#, 400, "INVALID_FIELD", mentions: "pushToken"),
                 BadCase("push token with a NUL character", "PATCH", "/notification/push-token", json: #"{"pushToken":"a\u0000b"}"#, 400, "INVALID_FIELD", mentions: "pushToken"),
+                BadCase("push token beyond ASCII", "PATCH", "/notification/push-token", json: #"{"pushToken":"tok\u00e9n"}"#, 400, "INVALID_FIELD", mentions: "pushToken"),
                 BadCase("4097-byte push token", "PATCH", "/notification/push-token", json: #"{"pushToken":"\#(String(repeating: "p", count: 4097))"}"#, 400, "INVALID_FIELD", mentions: "pushToken"),
             ]
             for (method, path) in [("PATCH", "/message"), ("DELETE", "/message"), ("PUT", "/message/reaction"),
@@ -296,12 +297,17 @@ struct BadInputTests {
                 BadCase("a profile of 70 KB", "PATCH", "/user/profile", json: #"{"biography":"\#(padding)"}"#, 413, "BODY_TOO_LARGE"),
                 BadCase("an unknown route", "GET", "/nope", json: nil, caller: .anonymous, 404, "NOT_FOUND"),
                 BadCase("an unknown route with a token", "POST", "/messages", json: "{}", 404, "NOT_FOUND"),
-                BadCase("a known path with another method", "GET", "/message", json: nil, 404, "NOT_FOUND"),
-                BadCase("a known path with another method", "POST", "/message/pin", json: "{}", 404, "NOT_FOUND"),
+                BadCase("a known path with another method", "GET", "/message", json: nil, 405, "METHOD_NOT_ALLOWED"),
+                BadCase("a known path with another method", "POST", "/message/pin", json: "{}", 405, "METHOD_NOT_ALLOWED"),
                 BadCase("the admin API without the admin token", "POST", "/admin/users", json: #"{"handle":"sneaky","name":"S"}"#, caller: .anonymous, 401, "ADMIN_TOKEN_REQUIRED"),
                 BadCase("the admin API with a user token", "POST", "/admin/tokens", json: #"{"userUUID":"\#(f.bob.id)","deviceID":"x"}"#, 401, "ADMIN_TOKEN_REQUIRED"),
             ]
             try await Self.check(cases, on: f, perCase: false)
+            // A wrong method is told which methods the path has.
+            let wrongMethod = try await f.harness.call("GET", "/message", as: f.alice)
+            #expect(wrongMethod.headers["allow"] == "DELETE, PATCH, POST", "\(wrongMethod.headers)")
+            let health = try await f.harness.call("POST", "/health/live")
+            #expect(health.status == 405 && health.headers["allow"] == "GET", "\(health.status) \(health.headers)")
 
             // Just under the limit the body is read and judged on its content.
             let nearLimit = String(repeating: "a", count: 60_000)

@@ -231,7 +231,7 @@ struct CommandRouterFixture {
                 let envelope = try? JSONDecoder().decode(ErrorEnvelope.self, from: Data(text.utf8))
                 return RouteAnswer(status: response.status.code, code: envelope?.error.code, message: envelope?.error.message, body: text)
             } catch let error as APIError {
-                return RouteAnswer(status: error.status.code, code: error.code, message: error.message, body: "")
+                return RouteAnswer(status: error.status.code, code: error.code.rawValue, message: error.message, body: "")
             }
         }
     }

@@ -69,4 +69,24 @@ struct MembersTests {
             #expect(try await fixture.get(base, as: nil).status == 401)
         }
     }
+
+    @Test("each route bounds its limit by its own maximum, whatever the sync maximum is")
+    func limitsAreBoundedPerRoute() async throws {
+        let environment = ["NOVYSE_QUERY_MAX_LIMIT": "2", "NOVYSE_QUERY_MEMBERS_MAX_LIMIT": "5", "NOVYSE_QUERY_HISTORY_MAX_LIMIT": "4"]
+        try await QueryFixture.with(environment: environment) { fixture in
+            let c = fixture.command
+            let owner = try await c.user("owner")
+            var others: [TestUser] = []
+            for index in 0..<7 { others.append(try await c.user("member\(index)")) }
+            let group = try await c.chat(.group, by: owner, with: others, name: "big")
+            for index in 0..<6 { _ = try await c.send("m\(index)", in: group, as: owner) }
+            try await fixture.project()
+            for limit in ["100", "99999999999999999999999"] {
+                let members = try await fixture.get("/chat/members?chatUUID=\(group.uuidString)&limit=\(limit)", as: owner)
+                #expect(members.status == 200 && members.data["members"]?.array?.count == 5, "\(members.body)")
+                let history = try await fixture.get("/chat/history?chatUUID=\(group.uuidString)&limit=\(limit)", as: owner)
+                #expect(history.status == 200 && history.data["messages"]?.array?.count == 4, "\(history.body)")
+            }
+        }
+    }
 }

@@ -142,14 +142,16 @@ import Testing
             let client = PollingClient(port: server.port)
             let (silent, _) = try await client.connect(token: "user:silent")
             let (alive, _) = try await client.connect(token: "user:alive")
-            // The live client answers three pings; by then the silent one is long gone.
-            for _ in 0..<3 {
-                var packets: [String] = []
-                while !packets.contains("2") { packets = try await client.poll(alive) }
-                try await client.send(alive, "3")
-            }
-            try await SocketIOTestServer.waitUntil("the silent session to time out") {
-                server.handler.entries.contains("disconnected silent ping timeout")
+            // The live client answers every ping (at least three) until the silent one has timed out: it must
+            // not stop answering while it waits, or a slow machine could time it out too.
+            var answered = 0
+            let deadline = ContinuousClock.now + .seconds(120)
+            while answered < 3 || !server.handler.entries.contains("disconnected silent ping timeout") {
+                try #require(ContinuousClock.now < deadline, "the silent session never timed out")
+                for packet in try await client.poll(alive) where packet == "2" {
+                    try await client.send(alive, "3")
+                    answered += 1
+                }
             }
             #expect(try await client.post(client.url(sid: silent), body: "3").status == 400)
             #expect(!server.handler.entries.contains { $0.hasPrefix("disconnected alive") })

@@ -23,11 +23,14 @@ public struct APIAnswer: Sendable {
     public let status: Int
     public let body: String
     public let replayed: Bool
+    /// Lower-cased names.
+    public let headers: [String: String]
 
-    public init(status: Int, body: String, replayed: Bool) {
+    public init(status: Int, body: String, replayed: Bool, headers: [String: String] = [:]) {
         self.status = status
         self.body = body
         self.replayed = replayed
+        self.headers = headers
     }
 
     public var json: [String: JSONValue] {
@@ -128,7 +131,10 @@ public struct CommandHarness: Sendable {
         guard let response = await HTTPProbe.request(
             port: service.port, method: method, path: path, headers: headers, body: json, timeout: TestDeadline.generous
         ) else { throw HarnessError("no answer to \(method) \(path)") }
-        return APIAnswer(status: response.status, body: response.body, replayed: response.headers["idempotency-replayed"] == "true")
+        return APIAnswer(
+            status: response.status, body: response.body, replayed: response.headers["idempotency-replayed"] == "true",
+            headers: response.headers
+        )
     }
 
     public func call<Body: Encodable>(

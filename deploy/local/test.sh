@@ -7,7 +7,8 @@
 #   deploy/local/test.sh --loop 20        run the fault-injection suites 20 times in a row
 #   deploy/local/test.sh --loop 20 --under-load
 # Anything else is passed to `swift test` (for example `--filter OutboxRelayTests`).
-# Ends with one line: "tests: N passed, N failed" (per run in loop mode, then the total).
+# Ends with one line: "tests: N passed, N failed" (per run in loop mode, then the total). A whole run then
+# runs deploy/local/schemathesis.sh (both HTTP services against their OpenAPI descriptions).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -83,5 +84,17 @@ if [ "$loops" -gt 0 ]; then
   echo "tests: $total_passed passed, $total_failed failed"
   [ "$failures" -eq 0 ]
 else
-  run_suite "$log_dir/suite.log" ${args[@]+"${args[@]}"}
+  status=0
+  run_suite "$log_dir/suite.log" ${args[@]+"${args[@]}"} || status=$?
+  # The whole run (no --filter) also holds both HTTP services against their OpenAPI descriptions.
+  if [ ${#args[@]} -eq 0 ]; then
+    if deploy/local/schemathesis.sh > "$log_dir/schemathesis.log" 2>&1; then
+      echo "test.sh: schemathesis: both services match their OpenAPI descriptions"
+    else
+      echo "test.sh: schemathesis failed (full log: $log_dir/schemathesis.log):"
+      grep -E '^_{5,} |^- ST|^    `\{|schemathesis.sh:' "$log_dir/schemathesis.log" | head -40 || true
+      status=1
+    fi
+  fi
+  exit "$status"
 fi
