@@ -113,6 +113,7 @@ let package = Package(
         .target(
             name: "NovyseFCM",
             dependencies: [
+                "NovyseCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -245,6 +246,8 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "NovyseCore", "NovyseService", "NovyseStorage",
+                // SplitMix64: seeded randomness (the backoff's jitter).
+                "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

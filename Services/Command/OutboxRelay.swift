@@ -66,7 +66,7 @@ struct OutboxRelay: Service {
     static let busyRetryLimit = 100
     /// The wait after the first failed attempt.
     let initialBackoff: Duration
-    /// The longest wait between two failed attempts (the backoff doubles up to it).
+    /// The longest wait between two failed attempts (the backoff doubles up to it, with equal jitter).
     let maximumBackoff: Duration
     /// The last drain at shutdown gives up after this long.
     let finalDrainTimeout: Duration
@@ -113,7 +113,7 @@ struct OutboxRelay: Service {
     /// Relays until graceful shutdown (or cancellation), then tries one last drain. Call once per instance.
     func run() async throws {
         await schemaReady()
-        let state = RelayState(initialBackoff: initialBackoff)
+        let state = RelayState(backoff: Backoff(initial: initialBackoff, maximum: maximumBackoff))
         // Start with a drain: a previous process may have left committed rows unpublished.
         wakeup.yield()
         await withDiscardingTaskGroup { group in
@@ -171,8 +171,7 @@ struct OutboxRelay: Service {
                 // The backlog grows while Redis is down; while Postgres is, counting it would only wait too.
                 if error is RedisError { await refreshPendingGauge(state) }
                 if final { return }
-                let delay = state.backoff
-                state.backoff = min(state.backoff * 2, maximumBackoff)
+                let delay = state.backoff.next()
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             }
         }
@@ -274,15 +273,13 @@ private final class ScriptSupport: @unchecked Sendable {
 
 /// The loop's own state; lives in `run()`'s task only.
 private final class RelayState {
-    let initialBackoff: Duration
-    var backoff: Duration
+    var backoff: Backoff
     var lastGaugeRefresh: ContinuousClock.Instant?
     private var outageStart: ContinuousClock.Instant?
     private var failuresInOutage = 0
 
-    init(initialBackoff: Duration) {
-        self.initialBackoff = initialBackoff
-        backoff = initialBackoff
+    init(backoff: Backoff) {
+        self.backoff = backoff
     }
 
     /// The last attempt failed.
@@ -302,7 +299,7 @@ private final class RelayState {
     }
 
     func succeeded(logger: Logger) {
-        backoff = initialBackoff
+        backoff.reset()
         guard let start = outageStart else { return }
         logger.info(
             "outbox relay publishing again",

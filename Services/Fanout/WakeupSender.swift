@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NovyseCore
 import NovyseFCM
 import NovyseRedis
 import NovyseStorage
@@ -30,8 +31,8 @@ struct WakeupSender: Service {
     /// Waits until start-up migration is done, so token lookups never meet a half-created schema.
     var schemaReady: @Sendable () async -> Void = {}
 
-    static let initialBackoff = Duration.milliseconds(50)
-    static let maximumBackoff = Duration.seconds(2)
+    /// Pauses between failed rounds against Redis (FCM retries are the FCM client's, with its own backoff).
+    static let backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(2))
 
     init(redis: RedisClient, postgres: PostgresClient, configuration: WakeupConfiguration, logger: Logger) {
         self.redis = redis
@@ -80,7 +81,7 @@ struct WakeupSender: Service {
         )
         var nextClaim = ContinuousClock.now
         var nextTrailing = ContinuousClock.now
-        var backoff = Self.initialBackoff
+        var backoff = Self.backoff
         var redisDown = false
         while !Self.stopping {
             do {
@@ -102,7 +103,7 @@ struct WakeupSender: Service {
                     redisDown = false
                     logger.notice("Redis reachable again; wake-ups resume")
                 }
-                backoff = Self.initialBackoff
+                backoff.reset()
                 for batch in batches where !batch.entries.isEmpty {
                     try await handle(batch.entries, fcm)
                 }
@@ -115,8 +116,7 @@ struct WakeupSender: Service {
                         metadata: ["error": "\(String(reflecting: error))"]
                     )
                 }
-                await Self.pause(backoff)
-                backoff = min(backoff * 2, Self.maximumBackoff)
+                await Self.pause(backoff.next())
             }
         }
     }

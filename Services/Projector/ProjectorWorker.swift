@@ -34,8 +34,8 @@ struct ProjectorWorker: Service {
     /// Waits until start-up migration is done, so the first sweep never meets a half-created schema.
     var schemaReady: @Sendable () async -> Void = {}
 
-    static let initialBackoff = Duration.milliseconds(50)
-    static let maximumBackoff = Duration.seconds(2)
+    /// Pauses between failed attempts, against Redis and against Postgres alike.
+    static let backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(2))
     /// Pages of `XAUTOCLAIM` per partition per claim tick.
     static let claimPagesPerTick = 10
 
@@ -88,7 +88,7 @@ struct ProjectorWorker: Service {
                 // was published meanwhile and never delivered is healed by the sweep.
                 let batches = try await groups.read(count: configuration.batchSize, block: configuration.block)
                 state.redis.succeeded(logger: logger, what: "Redis")
-                state.redisBackoff = Self.initialBackoff
+                state.redisBackoff.reset()
                 if batches.allSatisfy({ $0.entries.isEmpty }) {
                     metrics.lagSeconds.record(0)  // nothing waiting in Redis for this consumer
                     continue
@@ -97,14 +97,12 @@ struct ProjectorWorker: Service {
                 try await process(batches, state)
             } catch let error as RedisError {
                 state.redis.failed(error, logger: logger, what: "Redis")
-                let delay = state.redisBackoff
-                state.redisBackoff = min(state.redisBackoff * 2, Self.maximumBackoff)
-                await Self.pause(delay)
+                await Self.pause(state.redisBackoff.next())
             } catch {
                 if Task.isCancelled { break }
                 // Not expected (the Redis client throws RedisError); treat like an outage rather than exit.
                 state.redis.failed(error, logger: logger, what: "Redis")
-                await Self.pause(Self.maximumBackoff)
+                await Self.pause(Self.backoff.delay(retry: .max))
             }
         }
         logger.info("projector stopped")
@@ -211,7 +209,7 @@ struct ProjectorWorker: Service {
     }
 
     private func applyRetrying(_ entries: [PipelineEntry], _ state: WorkerState) async -> ApplyOutcome {
-        var backoff = Self.initialBackoff
+        var backoff = Self.backoff
         while true {
             let started = ContinuousClock.now
             do {
@@ -226,8 +224,7 @@ struct ProjectorWorker: Service {
                 if Self.isDeterministic(error) { return .rejected(error) }
                 state.postgres.failed(error, logger: logger, what: "Postgres")
                 if Self.stopping { return .stopped }
-                await Self.pause(backoff)
-                backoff = min(backoff * 2, Self.maximumBackoff)
+                await Self.pause(backoff.next())
                 if Self.stopping { return .stopped }
             }
         }
@@ -321,7 +318,7 @@ final class WorkerState {
     var groupsReady = false
     var nextSweep = ContinuousClock.now
     var nextClaim = ContinuousClock.now
-    var redisBackoff = ProjectorWorker.initialBackoff
+    var redisBackoff = ProjectorWorker.backoff
     let redis = OutageLog()
     let postgres = OutageLog()
 }

@@ -69,17 +69,3 @@ extension String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }
-
-/// Capped exponential backoff with jitter, shared by every retry loop of the client so that many devices
-/// retrying after the same outage do not come back in lockstep.
-struct Backoff: Sendable {
-    let initial: Duration
-    let maximum: Duration
-
-    /// The pause before attempt `attempt` (0 for the first retry).
-    func delay(_ attempt: Int) -> Duration {
-        let base = initial.milliseconds << min(attempt, 16)
-        let capped = min(base, maximum.milliseconds)
-        return .milliseconds(Int64.random(in: (capped / 2)...max(capped / 2, capped)))
-    }
-}

@@ -103,11 +103,11 @@ extension NovyseClient {
         }
     }
 
-    /// One retry of a failed background update after the longest backoff (not stacked).
+    /// One retry of a failed background update after the longest backoff, jittered (not stacked).
     private func scheduleResync() {
         guard !resyncScheduled else { return }
         resyncScheduled = true
-        let delay = configuration.maxBackoff
+        let delay = backoff.delay(retry: .max)
         Task { [weak self] in
             try? await Task.sleep(for: delay)
             guard let self, await self.clearResync() else { return }

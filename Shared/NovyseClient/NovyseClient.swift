@@ -120,8 +120,11 @@ public actor NovyseClient {
         var delay = firstDelay
         while true {
             if delay > 0 {
-                let grown = Int64(delay) << min(lagRounds, 4)
-                try await Task.sleep(for: .milliseconds(min(grown, configuration.maxBackoff.milliseconds)))
+                // The server's latest hint, doubled per round up to 16 times it, within `maxBackoff`; not
+                // jittered, since the server asked for at least that.
+                let hint = min(Duration.milliseconds(delay), configuration.maxBackoff)
+                let lag = Backoff(initial: hint, maximum: min(hint * 16, configuration.maxBackoff), jitter: .none)
+                try await Task.sleep(for: lag.delay(retry: lagRounds))
                 lagRounds += 1
             }
             let limit = configuration.updateLimit
@@ -210,7 +213,7 @@ public actor NovyseClient {
                 return try await body()
             } catch let error as NovyseClientError where error.isRetryable && attempt + 1 < attempts {
                 logger.debug("retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                try await Task.sleep(for: backoff.delay(attempt))
+                try await Task.sleep(for: backoff.delay(retry: attempt))
                 attempt += 1
             }
         }

@@ -100,7 +100,7 @@ final class SocketConnection: Sendable {
             signals.yield(.disconnected(reason: wasConnected ? "closed" : "could not connect"))
             failures = wasConnected ? 0 : failures + 1
             if state.withLock({ $0.stopped }) { break }
-            try? await Task.sleep(for: backoff.delay(failures))
+            try? await Task.sleep(for: backoff.delay(retry: failures))
         }
     }
 

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NovyseCore
 
 /// Sends wake-ups through the FCM HTTP v1 API.
 ///
@@ -144,12 +145,9 @@ public final class FCMClient: Sendable {
         return .rejected(status: status, fcmCode: error.code, detail: error.description)
     }
 
-    /// `initialBackoff · 2^(attempt−1)`, capped at `maxBackoff`, then scaled by a random factor in [0.5, 1]
-    /// so that processes that failed together do not retry together.
+    /// `initialBackoff · 2^(attempt−1)`, capped at `maxBackoff`, with equal jitter (a pause in [½, 1] of
+    /// that), so that processes that failed together do not retry together.
     func backoff(afterAttempt attempt: Int) -> Duration {
-        let exponent = min(max(attempt - 1, 0), 20)
-        let raw = configuration.initialBackoff * (1 << exponent)
-        let capped = min(raw, configuration.maxBackoff)
-        return capped * Double.random(in: 0.5...1.0)
+        Backoff(initial: configuration.initialBackoff, maximum: configuration.maxBackoff).delay(retry: max(attempt - 1, 0))
     }
 }

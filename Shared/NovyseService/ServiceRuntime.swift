@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NovyseCore
 import NovyseRedis
 import NovyseStorage
 import PostgresNIO
@@ -98,7 +99,7 @@ public struct ServiceRuntime: Sendable {
     /// database up last more often than not), up to `NOVYSE_STARTUP_TIMEOUT_MS`.
     func migrateWhenReachable() async throws {
         let deadline = ContinuousClock.now + configuration.startupTimeout
-        var delay = Duration.milliseconds(100)
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
         while true {
             do {
                 let report = try await Migrator().migrate(client: postgres, logger: logger)
@@ -107,10 +108,10 @@ public struct ServiceRuntime: Sendable {
             } catch let error as StorageError {
                 throw error
             } catch {
+                let delay = backoff.next()
                 guard ContinuousClock.now + delay < deadline else { throw error }
                 logger.warning("waiting for Postgres to migrate", metadata: ["error": "\(String(reflecting: error))"])
                 try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(2))
             }
         }
     }
