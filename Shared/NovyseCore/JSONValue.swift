@@ -1,7 +1,12 @@
 import Foundation
 
-/// A JSON value, for event payloads whose shape depends on the event type.
-public indirect enum JSONValue: Sendable, Equatable, Codable {
+/// A JSON value: event payloads whose shape depends on the event type, request bodies, answers read by the
+/// client, Socket.IO packet data. The one JSON value of the package, `Sendable` across tasks (unlike `Any`
+/// from `JSONSerialization`), with integers kept apart from doubles so IDs and cursors stay exact.
+///
+/// `jsonText` writes it with sorted keys and no insignificant whitespace, by hand rather than through
+/// `JSONEncoder`, so the same value is always the same text (packets compared as strings, canonical bodies).
+public indirect enum JSONValue: Sendable, Hashable, Codable {
     case string(String)
     case integer(Int64)
     case double(Double)
@@ -43,11 +48,4 @@ public indirect enum JSONValue: Sendable, Equatable, Codable {
     }
 
     public static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-
-    /// Compact JSON text with sorted keys, so equal payloads are equal strings.
-    public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-    }
 }

@@ -36,31 +36,16 @@ public struct JSONLogHandler: LogHandler {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    private static func render(_ value: Logger.MetadataValue) -> String {
+    private static func render(_ value: Logger.MetadataValue) -> String { json(value).jsonText }
+
+    private static func json(_ value: Logger.MetadataValue) -> JSONValue {
         switch value {
-        case .string(let text): return quote(text)
-        case .stringConvertible(let convertible): return quote(convertible.description)
-        case .array(let values): return "[" + values.map(render).joined(separator: ",") + "]"
-        case .dictionary(let entries):
-            return "{" + entries.keys.sorted().map { quote($0) + ":" + render(entries[$0]!) }.joined(separator: ",") + "}"
+        case .string(let text): .string(text)
+        case .stringConvertible(let convertible): .string(convertible.description)
+        case .array(let values): .array(values.map(json))
+        case .dictionary(let entries): .object(entries.mapValues(json))
         }
     }
 
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ text: String) -> String { JSONValue.string(text).jsonText }
 }

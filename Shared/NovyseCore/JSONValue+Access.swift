@@ -1,20 +1,34 @@
 import Foundation
-import NovyseCore
 
-/// Typed reads of the server's JSON, so applying code stays short and never force-casts: a missing or
-/// mistyped field reads as nil and is reported by the caller instead of crashing the app.
+/// Typed reads, so code that reads JSON stays short and never force-casts: a missing or mistyped field reads
+/// as nil and is reported by the caller instead of crashing.
 extension JSONValue {
+    /// The member `key` of an `.object`; nil for other values.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
     /// The text of a `.string`.
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    /// The value of an `.integer` (IDs and cursors are JSON integers below 2^53).
+    /// The value of an `.integer`, or of an integral `.double` (IDs and cursors are JSON integers below 2^53).
     public var int64Value: Int64? {
         switch self {
         case .integer(let value): return value
         case .double(let value) where value == value.rounded(): return Int64(exactly: value)
+        default: return nil
+        }
+    }
+
+    /// Any number, as a `Double`.
+    public var doubleValue: Double? {
+        switch self {
+        case .integer(let value): return Double(value)
+        case .double(let value): return value
         default: return nil
         }
     }
@@ -46,20 +60,4 @@ extension JSONValue {
     public var objectsValue: [[String: JSONValue]] {
         (arrayValue ?? []).compactMap(\.objectValue)
     }
-
-    /// Parses JSON text; nil when it is not JSON.
-    public static func parse(_ data: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: data)
-    }
-
-    /// Parses JSON text; nil when it is not JSON.
-    public static func parse(_ text: String) -> JSONValue? {
-        parse(Data(text.utf8))
-    }
-}
-
-extension UUID {
-    /// The lowercase form the server writes (`mirror key`), used as the primary key in the mirror so that lookups by a
-    /// UUID from any source (answers, pushes, the app) hit the same row.
-    public var key: String { uuidString.lowercased() }
 }
