@@ -73,7 +73,7 @@ enum CommandOpenAPI {
         | `/notification/push-token` | the calling device (`did`) |
 
         **Limits.** Message content \(range(Limits.messageContent)) characters, not blank; reaction \
-        \(range(Limits.reactionBytes)) bytes; chat name \(range(Limits.chatName)) characters; at most \
+        \(range(Limits.reaction)) characters; chat name \(range(Limits.chatName)) characters; at most \
         \(Limits.groupMembers.upperBound) members given at creation; handle \(range(Limits.handle)) letters, digits, \
         `_` or `.`; name \(range(Limits.name)), surname up to \(Limits.surname.upperBound), biography up to \
         \(Limits.biography.upperBound) characters; theme \(range(Limits.theme)) letters, digits, `-` or `_`; folder ID \

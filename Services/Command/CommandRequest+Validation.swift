@@ -12,7 +12,7 @@ enum Validate {
         try noNUL(content, field: "content")
         let visible = content.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !visible.isEmpty else { throw .invalid("content", "must not be empty") }
-        guard content.count <= Limits.messageContent.upperBound else {
+        guard content.unicodeScalars.count <= Limits.messageContent.upperBound else {
             throw CommandError(.contentTooLong, message: "content: at most \(Limits.messageContent.upperBound) characters")
         }
     }
@@ -22,14 +22,14 @@ enum Validate {
     }
 
     static func reaction(_ reaction: String) throws(CommandError) {
-        guard Limits.reactionBytes.contains(reaction.utf8.count),
+        guard Limits.reaction.contains(reaction.unicodeScalars.count),
               !reaction.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
-        else { throw .invalid("reaction", "1–32 bytes, no spaces or control characters") }
+        else { throw .invalid("reaction", "1–32 characters, no spaces or control characters") }
     }
 
     static func text(_ value: String, field: String, limits: ClosedRange<Int>) throws(CommandError) {
         try noNUL(value, field: field)
-        let length = value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && limits.lowerBound > 0 ? 0 : value.count
+        let length = value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && limits.lowerBound > 0 ? 0 : value.unicodeScalars.count
         guard limits.contains(length) else { throw .invalid(field, "\(limits.lowerBound)–\(limits.upperBound) characters") }
     }
 
@@ -42,7 +42,7 @@ enum Validate {
     }
 
     static func theme(_ theme: String) throws(CommandError) {
-        guard Limits.theme.contains(theme.count),
+        guard Limits.theme.contains(theme.unicodeScalars.count),
               theme.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") })
         else { throw .invalid("theme", "1–32 letters, digits, '-' or '_'") }
     }
@@ -56,7 +56,7 @@ enum Validate {
     }
 
     static func folderID(_ id: String) throws(CommandError) {
-        guard Limits.folderID.contains(id.count), !id.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+        guard Limits.folderID.contains(id.unicodeScalars.count), !id.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw .invalid("folderID", "1–64 characters")
         }
     }

@@ -1,9 +1,11 @@
 import Foundation
 
 /// The input limits of the command API. Documented in docs/api.md; changing one is an API change.
+/// Lengths count Unicode scalars (code points), as JSON Schema's `minLength`/`maxLength` do, so the OpenAPI
+/// bounds are the services' bounds exactly.
 public enum Limits {
     public static let messageContent = 1...4000          // characters; not only whitespace
-    public static let reactionBytes = 1...32              // one emoji or a short code
+    public static let reaction = 1...32                   // one emoji or a short code
     public static let chatName = 1...128
     public static let groupMembers = 0...500              // other members given at creation
     public static let handle = 3...32                     // letters, digits, '_' and '.'
@@ -20,7 +22,7 @@ public enum Limits {
 
     /// `3–32` of letters, digits, `_` or `.`.
     public static func isValidHandle(_ handle: String) -> Bool {
-        self.handle.contains(handle.count)
+        self.handle.contains(handle.unicodeScalars.count)
             && handle.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == ".") }
     }
 

@@ -35,12 +35,12 @@ public struct ProfileUpdate: Sendable, Equatable {
         case (.handleChanged, .string(let handle)):
             guard Limits.isValidHandle(handle) else { throw .invalid(field, "3–32 letters, digits, '_' or '.'") }
         case (.nameChanged, .string(let text)):
-            guard Limits.name.contains(text.trimmingCharacters(in: .whitespacesAndNewlines).count), Limits.name.contains(text.count)
+            guard Limits.name.contains(text.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.count), Limits.name.contains(text.unicodeScalars.count)
             else { throw .invalid(field, "1–64 characters") }
         case (.surnameChanged, .string(let text)):
-            guard Limits.surname.contains(text.count) else { throw .invalid(field, "at most 64 characters") }
+            guard Limits.surname.contains(text.unicodeScalars.count) else { throw .invalid(field, "at most 64 characters") }
         case (.bioChanged, .string(let text)):
-            guard Limits.biography.contains(text.count) else { throw .invalid(field, "at most 500 characters") }
+            guard Limits.biography.contains(text.unicodeScalars.count) else { throw .invalid(field, "at most 500 characters") }
         case (.pictureChanged, .string(let text)), (.bannerChanged, .string(let text)):
             guard let uuid = UUID(uuidString: text) else { throw .invalid(field, "a UUID or null") }
             return .string(uuid.uuidString.lowercased())
