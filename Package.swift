@@ -95,9 +95,34 @@ let package = Package(
             path: "Shared/NovyseService",
             swiftSettings: swiftSettings
         ),
+        // Engine.IO / Socket.IO packets as text, shared by the server and every client; no I/O.
+        .target(
+            name: "NovyseSocketIOCodec",
+            dependencies: ["NovyseCore"],
+            path: "Shared/NovyseSocketIOCodec",
+            swiftSettings: swiftSettings
+        ),
+        // The one WebSocket / Socket.IO client (product client, bench, tests), on SwiftNIO and the codec.
+        .target(
+            name: "NovyseSocketIOClient",
+            dependencies: [
+                "NovyseCore",
+                "NovyseSocketIOCodec",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Shared/NovyseSocketIOClient",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "NovyseSocketIO",
             dependencies: [
+                "NovyseCore",
+                "NovyseSocketIOCodec",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -130,8 +155,9 @@ let package = Package(
             dependencies: [
                 "NovyseCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                "NovyseSocketIOClient",
+                "NovyseSocketIOCodec",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -215,9 +241,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 // bench fanout: thousands of Socket.IO clients over WebSocket.
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                "NovyseSocketIOClient",
+                "NovyseSocketIOCodec",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "Services/NovyseCtl",
             swiftSettings: swiftSettings
@@ -232,12 +258,13 @@ let package = Package(
                 "NovyseStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                // TestWebSocket: a WebSocket client on SwiftNIO's upgrade and frame codec.
+                // TestWebSocket: the shared WebSocket client with an inbox read under deadlines.
+                "NovyseSocketIOClient",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                // TestClientProtocol+APIAnswer: in-process routers answer as the HTTP harnesses do.
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
@@ -279,8 +306,9 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                // The OpenAPI tests drive the command router in process (CommandOpenAPIDocument).
+                // The command router in process: the OpenAPI tests (CommandOpenAPIDocument), InProcessCommand.
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -301,17 +329,26 @@ let package = Package(
         .testTarget(
             name: "QueryServiceTests",
             dependencies: [
-                "QueryService", "NovyseStorage", "NovyseCore", "NovyseService", "TestSupport",
+                "QueryService", "NovyseStorage", "NovyseCore", "NovyseRedis", "NovyseService", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // QueryFixture drives the query router in process.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/QueryServiceTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SocketIOCodecTests",
+            dependencies: ["NovyseSocketIOCodec", "NovyseCore"],
+            path: "Tests/SocketIOCodecTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SocketIOTests",
             dependencies: [
-                "NovyseSocketIO", "TestSupport",
+                "NovyseSocketIO", "NovyseSocketIOCodec", "NovyseCore", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -326,7 +363,7 @@ let package = Package(
         .testTarget(
             name: "FanoutTests",
             dependencies: [
-                "FanoutService", "NovyseFCM", "NovyseSocketIO", "NovyseStorage", "NovyseCore", "NovyseRedis",
+                "FanoutService", "NovyseFCM", "NovyseSocketIO", "NovyseSocketIOCodec", "NovyseStorage", "NovyseCore", "NovyseRedis",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -347,6 +384,10 @@ let package = Package(
             dependencies: [
                 "NovyseClient", "NovyseCore", "NovyseDevServers", "NovyseStorage", "NovyseRedis", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SocketRefusalTests: a raw server that upgrades and refuses in one write.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

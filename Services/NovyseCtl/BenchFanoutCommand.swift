@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import NIOConcurrencyHelpers
+import NovyseCore
 import NovyseDevServers
 import NovyseService
+import NovyseSocketIOCodec
 import NovyseStorage
 #if canImport(Glibc)
 import Glibc
@@ -61,7 +63,8 @@ struct FanoutBench: AsyncParsableCommand {
             let (id, token) = try await stack.user("bench\(run)m\(index)")
             memberIDs.append(id)
             memberTokens.append(token)
-            memberSockets.append(try await BenchSocket.connect(port: stack.fanoutPort, token: token) { packet, at in
+            memberSockets.append(try await BenchSocket.connect(port: stack.fanoutPort, token: token) { event, at in
+                let packet = Substring(event.data?.jsonText ?? "")
                 if packet.hasPrefix(#"["chat:new""#) { chatNew.withLockedValue { $0 += 1 } }
                 guard let sequence = Self.sequence(in: packet) else { return }
                 arrivals.withLockedValue { $0.append((sequence, at)) }
@@ -133,7 +136,7 @@ struct FanoutBench: AsyncParsableCommand {
         }
     }
 
-    /// The `<n>` of a `message:new` whose content is `lat:<n>:` (the JSON comes from Postgres, with spaces).
+    /// The `<n>` of a `message:new` whose content is `lat:<n>:`, in the text of the event's `[name, data]`.
     static func sequence(in packet: Substring) -> Int? {
         guard packet.hasPrefix(#"["message:new""#), let marker = packet.range(of: #""lat:"#) else { return nil }
         return Int(packet[marker.upperBound...].prefix { $0.isNumber })

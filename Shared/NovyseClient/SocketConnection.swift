@@ -1,8 +1,8 @@
 import Foundation
-import HummingbirdWSClient
 import Logging
-import NIOCore
 import NovyseCore
+import NovyseSocketIOClient
+import NovyseSocketIOCodec
 
 /// What the socket tells the client, in arrival order.
 enum SocketSignal: Sendable {
@@ -14,13 +14,13 @@ enum SocketSignal: Sendable {
     case disconnected(reason: String)
 }
 
-/// A Socket.IO v5 client over a WebSocket (Engine.IO v4) that keeps itself connected: it answers pings,
-/// treats a silent server as dead after `pingInterval + pingTimeout`, and reconnects with capped, jittered
-/// backoff until stopped. Every signal goes into one stream, so the client handles them in order.
+/// The product's Socket.IO connection, kept connected: one `SocketIOClient` session at a time (it answers
+/// pings and treats a silent server as dead after `pingInterval + pingTimeout`), reconnecting with capped,
+/// jittered backoff until stopped. Every signal goes into one stream, so the client handles them in order.
 final class SocketConnection: Sendable {
     private struct State {
         var running: Task<Void, Never>?
-        var attempt: Task<Void, Never>?
+        var attempt: Task<String, Never>?
         var stopped = true
         var connected = false
         var connects = 0
@@ -82,91 +82,44 @@ final class SocketConnection: Sendable {
             let url = Self.socketURL(urlProvider())
             let attempt = Task { [self] in
                 do {
-                    try await WebSocketClient.connect(
-                        url: url, configuration: .init(maxFrameSize: 1 << 24), logger: logger
-                    ) { inbound, outbound, _ in
-                        try await self.session(inbound: inbound, outbound: outbound)
-                    }
+                    try await session(url: url)
                 } catch {
                     logger.debug("socket ended", metadata: ["error": "\(error)"])
+                    return "\(error)"
                 }
+                return "closed"
             }
             state.withLock { $0.attempt = attempt }
-            await attempt.value
+            let ending = await attempt.value
             let wasConnected = state.withLock { state in
                 defer { state.connected = false }
                 return state.connected
             }
-            signals.yield(.disconnected(reason: wasConnected ? "closed" : "could not connect"))
+            signals.yield(.disconnected(reason: wasConnected ? ending : "could not connect: \(ending)"))
             failures = wasConnected ? 0 : failures + 1
             if state.withLock({ $0.stopped }) { break }
             try? await Task.sleep(for: backoff.delay(retry: failures))
         }
     }
 
-    /// One Engine.IO session: handshake, Socket.IO CONNECT with the token, then events until it ends.
-    private func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        let lastSeen = LockedState(ContinuousClock.now)
-        let silence = LockedState(Duration.seconds(60))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // A server that stops pinging is dead (a killed process behind a proxy, a broken path).
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .milliseconds(250))
-                    if ContinuousClock.now - lastSeen.withLock({ $0 }) > silence.withLock({ $0 }) {
-                        throw NovyseClientError.transport("server silent")
-                    }
-                }
+    /// One Socket.IO session on the shared client (which answers pings and treats a silent server as dead):
+    /// CONNECT with the token, then events until it ends.
+    private func session(url: String) async throws {
+        let client = try await SocketIOClient.connect(
+            url: try WebSocketURL(url), auth: .object(["token": .string(token)])
+        )
+        defer { client.drop() }
+        state.withLock { $0.connected = true; $0.connects += 1 }
+        signals.yield(.connected)
+        await withTaskCancellationHandler {
+            for await packet in client.packets {
+                guard let (name, arguments) = packet.event else { continue }
+                signals.yield(.event(name: name, data: arguments.first ?? .null))
             }
-            group.addTask { [self] in
-                for try await message in inbound.messages(maxSize: 1 << 24) {
-                    guard case .text(let text) = message else { continue }
-                    lastSeen.withLock { $0 = .now }
-                    if let stop = try await handle(text, outbound: outbound, silence: silence), stop { return }
-                }
-            }
-            try await group.next()
-            group.cancelAll()
+        } onCancel: {
+            client.drop()
         }
-    }
-
-    /// Handles one Engine.IO packet; returns true when the session should end.
-    private func handle(_ text: String, outbound: WebSocketOutboundWriter, silence: LockedState<Duration>) async throws -> Bool? {
-        switch text.first {
-        case "0":
-            let open = JSONValue.parse(String(text.dropFirst()))?.objectValue ?? [:]
-            let interval = open["pingInterval"]?.int64Value ?? 25_000
-            let timeout = open["pingTimeout"]?.int64Value ?? 20_000
-            silence.withLock { $0 = .milliseconds(interval + timeout) }
-            try await outbound.write(.text("40" + JSONValue.object(["token": .string(token)]).jsonText))
-        case "2":
-            try await outbound.write(.text("3"))
-        case "1":
-            return true
-        case "4":
-            return try socketIOPacket(String(text.dropFirst()))
-        default:
-            break
-        }
-        return nil
-    }
-
-    private func socketIOPacket(_ packet: String) throws -> Bool? {
-        if packet.hasPrefix("0") {
-            state.withLock { $0.connected = true; $0.connects += 1 }
-            signals.yield(.connected)
-        } else if packet.hasPrefix("1") {
-            return true
-        } else if packet.hasPrefix("4") {
-            throw NovyseClientError.rejected(status: 401, code: "CONNECT_ERROR", message: String(packet.dropFirst()))
-        } else if packet.hasPrefix("2") {
-            // `2[name, data]`, possibly with an ack id before the array (the server sends none).
-            let body = packet.dropFirst().drop { $0.isNumber }
-            if let values = JSONValue.parse(String(body))?.arrayValue, let name = values.first?.stringValue {
-                signals.yield(.event(name: name, data: values.count > 1 ? values[1] : .null))
-            }
-        }
-        return nil
+        if let ending = client.ending { throw ending }
     }
 
     /// `ws://host:port/socket.io/?EIO=4&transport=websocket` from an `http://host:port` base URL.

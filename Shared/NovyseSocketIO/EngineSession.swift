@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NovyseSocketIOCodec
 
 /// One Engine.IO session: its transport, its queue of outgoing packets (bounded in packets and bytes), the
 /// one reader waiting for them (a long-polling GET or a WebSocket writer), its heartbeat, its deadlines and

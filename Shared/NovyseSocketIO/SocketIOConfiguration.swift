@@ -1,3 +1,5 @@
+import NovyseSocketIOCodec
+
 /// Tunables of the Socket.IO server. The heartbeat and payload defaults are those of the reference
 /// JavaScript server, so official clients behave as they do against it; the limits on unauthenticated
 /// sessions and on queues are this server's own, since the reference server leaves them to the application.

@@ -1,6 +1,8 @@
 import HTTPTypes
 import Logging
 import NIOConcurrencyHelpers
+import NovyseCore
+import NovyseSocketIOCodec
 
 /// What the server does with each packet a client sends, whatever the transport.
 extension SocketIOServer {
@@ -47,15 +49,15 @@ extension SocketIOServer {
             closeSession(session, reason: .clientNamespaceDisconnect)
             return false
         case .event:
-            guard packet.namespace == "/", let socket = connectedSocket(of: session),
-                  case .array(let values)? = packet.data, case .string(let name)? = values.first
+            guard packet.namespace == "/", let socket = connectedSocket(of: session), let (name, arguments) = packet.event
             else {
                 closeSession(session, reason: .parseError)
                 return false
             }
             let ack = packet.ackID.map { makeAck(id: $0, session: session) }
             let handler = handler
-            Task { await handler.event(socket, name: name, arguments: Array(values.dropFirst()), ack: ack) }
+            let values = arguments.map(JSON.init)
+            Task { await handler.event(socket, name: name, arguments: values, ack: ack) }
             return true
         case .ack:
             // The server never asks for acknowledgements, so there is nothing to match; ignore.
@@ -78,9 +80,9 @@ extension SocketIOServer {
     private func beginConnect(_ packet: SocketIOPacket, on session: Session) -> Bool {
         guard packet.namespace == "/" else {
             let refusal = SocketIOPacket(
-                .connectError, namespace: packet.namespace, data: ["message": "Invalid namespace"]
+                .connectError, namespace: packet.namespace, data: .object(["message": .string("Invalid namespace")])
             )
-            return send(["4" + refusal.encoded], to: session)
+            return send([refusal.engineIOEncoded], to: session)
         }
         let handshake: SocketIOHandshake? = session.state.withLockedValue { state in
             guard case .idle = state.socket, !state.closed else { return nil }
@@ -92,7 +94,7 @@ extension SocketIOServer {
             return false
         }
         Task {
-            let decision = await handler.authenticate(auth: packet.data, handshake: handshake)
+            let decision = await handler.authenticate(auth: packet.data.map(JSON.init), handshake: handshake)
             completeConnect(decision, session: session)
         }
         return true
@@ -112,8 +114,10 @@ extension SocketIOServer {
                 return true
             }
             guard stillOpen else { return }
-            let refusal = SocketIOPacket(.connectError, data: ["message": .string(message), "data": ["code": .string(code)]])
-            send(["4" + refusal.encoded], to: session)
+            let refusal = SocketIOPacket(
+                .connectError, data: .object(["message": .string(message), "data": .object(["code": .string(code)])])
+            )
+            send([refusal.engineIOEncoded], to: session)
         case .accept(let identity, let expiresAt):
             let socket = SocketIOSocket(id: Self.randomID(), identity: identity)
             let (accepted, slot) = session.state.withLockedValue { state -> (Bool, String?) in
@@ -131,7 +135,7 @@ extension SocketIOServer {
             }
             if let address = slot { admission.release(address) }
             sockets.withLockedValue { $0[socket.id] = session }
-            send(["4" + SocketIOPacket(.connect, data: ["sid": .string(socket.id)]).encoded], to: session)
+            send([SocketIOPacket(.connect, data: .object(["sid": .string(socket.id)])).engineIOEncoded], to: session)
             handler.connected(socket)
             let closedMeanwhile: SocketIODisconnectReason? = session.state.withLockedValue { state in
                 if state.closed { return state.deferredClose ?? .transportClose }
@@ -154,7 +158,7 @@ extension SocketIOServer {
                 return !used
             }
             guard first else { return }
-            send(["4" + SocketIOPacket(.ack, ackID: id, data: .array(arguments)).encoded], to: session)
+            send([SocketIOPacket(.ack, ackID: id, data: .array(arguments.map(JSONValue.init))).engineIOEncoded], to: session)
         }
     }
 }

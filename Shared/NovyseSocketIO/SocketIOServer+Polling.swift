@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
+import NovyseSocketIOCodec
 
 /// The HTTP long-polling transport: `GET` opens a session or waits for packets, `POST` delivers packets.
 extension SocketIOServer {

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
+import NovyseSocketIOCodec
 
 /// The WebSocket transport: new sessions opened directly over WebSocket, and upgrades of polling sessions
 /// (`2probe` → `3probe`, the pending GET released with a NOOP, then `5`).

@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NovyseSocketIOCodec
 
 /// A Socket.IO v5 server over Engine.IO v4 (HTTP long-polling and WebSocket, with the upgrade between
 /// them), serving the default namespace.

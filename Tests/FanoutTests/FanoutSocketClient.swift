@@ -1,5 +1,6 @@
 import Foundation
 import NovyseSocketIO
+import NovyseSocketIOCodec
 import TestSupport
 
 /// A minimal Socket.IO client over WebSocket for the end-to-end tests: connects the default namespace with
@@ -73,10 +74,10 @@ final class FanoutSocketClient: Sendable {
     }
 
     static func event(_ packet: String) -> Event? {
-        guard packet.hasPrefix("42"), case .array(let values)? = JSON(parsing: String(packet.dropFirst(2))),
-              case .string(let name)? = values.first
+        guard let message = try? EngineIOPacket.decode(Substring(packet)), message.kind == .message,
+              let (name, arguments) = (try? SocketIOPacket.decode(message.data))?.event
         else { return nil }
-        return Event(name: name, data: values.count > 1 ? values[1] : .null)
+        return Event(name: name, data: arguments.first.map(JSON.init) ?? .null)
     }
 
     func close() { socket.close() }

@@ -2,7 +2,9 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import NovyseCore
 import NovyseSocketIO
+import NovyseSocketIOCodec
 
 /// An HTTP answer: status, body, lower-cased headers.
 struct HTTPAnswer: Sendable {
@@ -77,11 +79,11 @@ struct PollingClient: Sendable {
     func poll(_ sid: String) async throws -> [String] {
         let response = try await get(url(sid: sid))
         guard response.status == 200 else { throw Failure(description: "poll: \(response.status) \(response.body)") }
-        return response.body.split(separator: "\u{1e}", omittingEmptySubsequences: false).map(String.init)
+        return response.body.split(separator: EngineIOPacket.separator, omittingEmptySubsequences: false).map(String.init)
     }
 
     func send(_ sid: String, _ packets: String...) async throws {
-        let response = try await post(url(sid: sid), body: packets.joined(separator: "\u{1e}"))
+        let response = try await post(url(sid: sid), body: EngineIOPacket.encodePayload(packets))
         guard response.status == 200, response.body == "ok" else {
             throw Failure(description: "post: \(response.status) \(response.body)")
         }
@@ -101,8 +103,9 @@ struct PollingClient: Sendable {
             for packet in packets where packet == "2" { try await send(sid, "3") }
             let others = packets.filter { $0 != "2" }
             guard let first = others.first else { continue }
-            guard first.hasPrefix("40"), let ack = JSON(parsing: String(first.dropFirst(2))),
-                  let socketID = ack["sid"]?.stringValue
+            guard let message = try? EngineIOPacket.decode(Substring(first)), message.kind == .message,
+                  let answer = try? SocketIOPacket.decode(message.data), answer.kind == .connect,
+                  case .object(let members)? = answer.data, case .string(let socketID)? = members["sid"]
             else { throw Failure(description: "connect: \(packets)") }
             return (sid, socketID)
         }

@@ -1,8 +1,11 @@
+import NovyseCore
+
 /// One Socket.IO v5 packet, carried in the data of an Engine.IO `message` packet:
 /// `<type>[<attachments>-][<namespace>,][<ack id>][<JSON>]`.
 ///
-/// The namespace is omitted on the wire when it is the default `/`. Binary packet types (5, 6) decode, so the
-/// server can answer them with a clear refusal, but their attachments are never read.
+/// The namespace is omitted on the wire when it is the default `/`. Binary packet types (5, 6) are refused
+/// with `binaryNotSupported` (nothing in Novyse sends binary); their attachments are never read. The server
+/// and every client share this codec, so no client parses packets by prefix on its own.
 public struct SocketIOPacket: Sendable, Equatable {
     public enum Kind: Character, Sendable {
         case connect = "0"
@@ -17,9 +20,9 @@ public struct SocketIOPacket: Sendable, Equatable {
     public var kind: Kind
     public var namespace: String
     public var ackID: UInt64?
-    public var data: JSON?
+    public var data: JSONValue?
 
-    public init(_ kind: Kind, namespace: String = "/", ackID: UInt64? = nil, data: JSON? = nil) {
+    public init(_ kind: Kind, namespace: String = "/", ackID: UInt64? = nil, data: JSONValue? = nil) {
         self.kind = kind
         self.namespace = namespace
         self.ackID = ackID
@@ -31,13 +34,23 @@ public struct SocketIOPacket: Sendable, Equatable {
         var output = String(kind.rawValue)
         if namespace != "/" { output += namespace + "," }
         if let ackID { output += String(ackID) }
-        data?.write(to: &output)
+        if let data { output += data.jsonText }
         return output
     }
 
-    /// Largest acknowledgement ID accepted; JavaScript clients count up from 0 and stay far below it.
-    static let maxAckID: UInt64 = 9_007_199_254_740_991
+    /// The packet inside its Engine.IO message (`4…`), as it goes into a WebSocket frame or a polling payload.
+    public var engineIOEncoded: String { EngineIOPacket(.message, encoded).encoded }
 
+    /// The name and arguments of an EVENT (decoding has checked the shape); nil for other types.
+    public var event: (name: String, arguments: [JSONValue])? {
+        guard kind == .event, case .array(let values)? = data, case .string(let name)? = values.first else { return nil }
+        return (name, Array(values.dropFirst()))
+    }
+
+    /// Largest acknowledgement ID accepted; JavaScript clients count up from 0 and stay far below it.
+    public static let maxAckID: UInt64 = 9_007_199_254_740_991
+
+    /// Parses the text of a packet (without the Engine.IO `4`), checking the payload shape of its type.
     public static func decode(_ text: String) throws(SocketIOProtocolError) -> SocketIOPacket {
         var rest = Substring(text)
         guard let first = rest.popFirst() else { throw .emptyPacket }
@@ -61,9 +74,9 @@ public struct SocketIOPacket: Sendable, Equatable {
             ackID = value
             rest = rest.dropFirst(digits.count)
         }
-        var data: JSON?
+        var data: JSONValue?
         if !rest.isEmpty {
-            guard let parsed = JSON(parsing: rest) else { throw .invalidPayload }
+            guard let parsed = JSONValue(packetText: rest) else { throw .invalidPayload }
             data = parsed
         }
         let packet = SocketIOPacket(kind, namespace: namespace, ackID: ackID, data: data)
@@ -95,8 +108,7 @@ public struct SocketIOPacket: Sendable, Equatable {
     /// The text of an EVENT packet whose arguments are JSON text already, so one item fanned out to many
     /// sockets is serialized once.
     public static func encodedEvent(name: String, encodedArguments: [String]) -> String {
-        var output = "2["
-        JSON.writeQuoted(name, to: &output)
+        var output = "2[" + JSONValue.quoted(name)
         for argument in encodedArguments {
             output += ","
             output += argument
