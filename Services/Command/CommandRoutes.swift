@@ -5,17 +5,17 @@ import NovyseService
 import NovyseStorage
 
 /// The mutation endpoints of `api.md`, each a line binding method, path, body type, validation and the
-/// storage operation.
+/// storage operation. They are registered on a group behind `AuthenticationMiddleware` (`CommandRouter`).
 struct CommandRoutes: Sendable {
     let route: MutationRoute
 
-    func register(on router: Router<NovyseRequestContext>) {
+    func register(on router: some RouterMethods<NovyseRequestContext>) {
         registerChats(on: router)
         registerMessages(on: router)
         registerSettings(on: router)
     }
 
-    private func registerChats(on router: Router<NovyseRequestContext>) {
+    private func registerChats(on router: some RouterMethods<NovyseRequestContext>) {
         router.post("/chat/create") { request, context in
             try await route.handle(request, context: context, body: CreateChatRequest.self, validate: Validate.createChat) {
                 store, principal, body, connection in
@@ -46,7 +46,7 @@ struct CommandRoutes: Sendable {
         }
     }
 
-    private func registerMessages(on router: Router<NovyseRequestContext>) {
+    private func registerMessages(on router: some RouterMethods<NovyseRequestContext>) {
         router.post("/message") { request, context in
             try await route.handle(
                 request, context: context, body: SendMessageRequest.self, singleStatement: true,
@@ -94,9 +94,9 @@ struct CommandRoutes: Sendable {
         }
     }
 
-    private func registerSettings(on router: Router<NovyseRequestContext>) {
+    private func registerSettings(on router: some RouterMethods<NovyseRequestContext>) {
         router.patch("/user/profile") { request, context in
-            let principal = try await route.authenticate(request, context: context)
+            let principal = try context.requirePrincipal()
             let buffer = try await RequestBody.read(request, context: context)
             let object = try RequestBody.decodeObject(from: buffer)
             let update = try ProfileUpdate(body: object)

@@ -8,16 +8,13 @@ import NovyseService
 import NovyseStorage
 import PostgresNIO
 
-/// The one path every mutation takes: authenticate, read and strictly decode the body, validate, run the
-/// storage work in one transaction under the caller's `Idempotency-Key`, wake the relay, answer
-/// `{success, data}` with the IDs created.
+/// The one path every mutation takes once `AuthenticationMiddleware` has named the caller (and charged its
+/// rate limit): read and strictly decode the body, validate, run the storage work in one transaction under
+/// the caller's `Idempotency-Key`, wake the relay, answer `{success, data}` with the IDs created.
 struct MutationRoute: Sendable {
     let store: CommandStore
-    let tokens: TokenAuthority
     /// Called after a mutation committed, to publish its outbox rows promptly.
     let onCommit: @Sendable () -> Void
-    /// Per-user and per-address buckets; nil when rate limiting is off (and in router tests without Redis).
-    var rateLimits: WriteRateLimits? = nil
 
     func handle<Body: CommandRequest, Result: Codable & Sendable>(
         _ request: Request,
@@ -27,7 +24,7 @@ struct MutationRoute: Sendable {
         validate: (Body) throws -> Void = { _ in },
         perform: @escaping @Sendable (CommandStore, Principal, Body, PostgresConnection) async throws -> Result
     ) async throws -> Response {
-        let principal = try await authenticate(request, context: context)
+        let principal = try context.requirePrincipal()
         let buffer = try await RequestBody.read(request, context: context)
         let body = try RequestBody.decode(Body.self, from: buffer)
         try validate(body)
@@ -36,22 +33,6 @@ struct MutationRoute: Sendable {
         ) { store, connection in
             try await perform(store, principal, body, connection)
         }
-    }
-
-    /// The caller, charged to its rate-limit bucket (a failed authentication to its address's), before the
-    /// body is read: a flood costs one Redis round trip per request, nothing more.
-    func authenticate(_ request: Request, context: NovyseRequestContext) async throws -> Principal {
-        let principal: Principal
-        do {
-            principal = try await tokens.authenticate(authorization: request.headers[.authorization])
-        } catch {
-            // An expired token is someone's real one (its signature verified): it gets its 401 and refreshes.
-            // No token or a bad one is anonymous traffic, charged to the address.
-            if error != .tokenExpired { try await rateLimits?.chargeUnauthenticated(request, context: context) }
-            throw error
-        }
-        try await rateLimits?.charge(user: principal.userID)
-        return principal
     }
 
     /// The transaction, idempotency and answer, for routes that parse their own body.

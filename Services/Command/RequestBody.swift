@@ -17,16 +17,7 @@ enum RequestBody {
         if Body.keys.isEmpty && data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             return try JSONDecoder().decode(Body.self, from: Data("{}".utf8))
         }
-        guard !data.isEmpty else { throw APIError.badRequest(.invalidBody, "a JSON object body is required") }
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw APIError.badRequest(.invalidJSON, "the body is not valid JSON")
-        }
-        guard let dictionary = object as? [String: Any] else {
-            throw APIError.badRequest(.invalidBody, "the body must be a JSON object")
-        }
+        let dictionary = try object(in: data)
         if let unknown = dictionary.keys.sorted().first(where: { !Body.keys.contains($0) }) {
             throw APIError.badRequest(.unknownField, "unknown field \(unknown)")
         }
@@ -40,6 +31,12 @@ enum RequestBody {
     /// A body of any JSON object, for `PATCH /user/profile` whose keys are validated by `ProfileUpdate`.
     static func decodeObject(from buffer: ByteBuffer) throws -> [String: JSONValue] {
         let data = Data(buffer.readableBytesView)
+        _ = try object(in: data)
+        return try JSONDecoder().decode([String: JSONValue].self, from: data)
+    }
+
+    /// The body as a JSON object: `INVALID_BODY` when empty or not an object, `INVALID_JSON` when not JSON.
+    static func object(in data: Data) throws -> [String: Any] {
         guard !data.isEmpty else { throw APIError.badRequest(.invalidBody, "a JSON object body is required") }
         let object: Any
         do {
@@ -47,10 +44,10 @@ enum RequestBody {
         } catch {
             throw APIError.badRequest(.invalidJSON, "the body is not valid JSON")
         }
-        guard object is [String: Any] else {
+        guard let dictionary = object as? [String: Any] else {
             throw APIError.badRequest(.invalidBody, "the body must be a JSON object")
         }
-        return try JSONDecoder().decode([String: JSONValue].self, from: data)
+        return dictionary
     }
 
     /// Foundation reports a number that does not fit the field's type (`1.5` or `1e30` for an integer)

@@ -11,7 +11,7 @@ import NovyseService
 /// The buckets live in Redis (`RateLimiter`), so they hold across replicas, and fail open while Redis is
 /// down. The address is `ClientAddress`'s, the rule every per-address limit shares (behind a proxy, the
 /// last entry of `NOVYSE_CLIENT_ADDRESS_HEADER`).
-struct WriteRateLimits: Sendable {
+struct WriteRateLimits: CallerRateLimits {
     let limiter: RateLimiter
     let perUser: RateLimiter.Bucket
     let unauthenticated: RateLimiter.Bucket

@@ -6,15 +6,15 @@ import NovyseCore
 import NovyseService
 import NovyseStorage
 
-/// `GET /user/initialize`, `POST /user/update`, `GET /chat/history`: authenticate, parse, ask the store,
-/// write the answer. Refusals are `APIError`s with codes; storage detail never reaches the client.
+/// `GET /user/initialize`, `POST /user/update`, `GET /chat/history`, `GET /chat/members`: parse, ask the
+/// store, write the answer, for the caller `AuthenticationMiddleware` put on the context (`QueryRouter`).
+/// Refusals are `APIError`s with codes; storage detail never reaches the client.
 struct QueryRoutes: Sendable {
     let store: QueryStore
-    let tokens: TokenAuthority
     let configuration: QueryConfiguration
     let metrics = QueryMetrics()
 
-    func register(on router: Router<NovyseRequestContext>) {
+    func register(on router: some RouterMethods<NovyseRequestContext>) {
         router.get("/user/initialize") { request, context in
             try await initialize(request, context: context)
         }
@@ -30,7 +30,7 @@ struct QueryRoutes: Sendable {
     }
 
     func initialize(_ request: Request, context: NovyseRequestContext) async throws -> Response {
-        let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
+        let principal = try context.requirePrincipal()
         let limit = try limit(request.uri.queryParameters, fallback: configuration.defaultLimit, max: configuration.maxLimit)
         let answer = try await run {
             try await store.sync(
@@ -43,7 +43,7 @@ struct QueryRoutes: Sendable {
     }
 
     func update(_ request: Request, context: NovyseRequestContext) async throws -> Response {
-        let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
+        let principal = try context.requirePrincipal()
         let buffer = try await request.collectJSONBody(upTo: configuration.maxUpdateBytes)
         let body = try UpdateRequest(body: Data(buffer.readableBytesView), maxCursors: configuration.maxCursors)
         let limit = min(body.limit ?? configuration.defaultLimit, configuration.maxLimit)
@@ -58,7 +58,7 @@ struct QueryRoutes: Sendable {
     }
 
     func history(_ request: Request, context: NovyseRequestContext) async throws -> Response {
-        let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
+        let principal = try context.requirePrincipal()
         let query = request.uri.queryParameters
         let chat = try uuid(query, "chatUUID", required: true)!
         var before: Int64?
@@ -76,7 +76,7 @@ struct QueryRoutes: Sendable {
     }
 
     func members(_ request: Request, context: NovyseRequestContext) async throws -> Response {
-        let principal = try await tokens.authenticate(authorization: request.headers[.authorization])
+        let principal = try context.requirePrincipal()
         let query = request.uri.queryParameters
         let chat = try uuid(query, "chatUUID", required: true)!
         let after = try uuid(query, "afterUserUUID", required: false)

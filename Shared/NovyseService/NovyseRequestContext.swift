@@ -19,6 +19,8 @@ public struct NovyseRequestContext: RequestContext {
     /// The connection the request arrived on: the fan-out's long-polling GETs watch it to notice a client
     /// that goes away while they wait.
     public let channel: any Channel
+    /// The caller, set by `AuthenticationMiddleware` on the routes it guards; nil elsewhere.
+    public var principal: Principal?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -26,6 +28,13 @@ public struct NovyseRequestContext: RequestContext {
     }
 
     public var maxUploadSize: Int { Self.maxBodySize }
+
+    /// The caller, or 401 `AUTH_NO_TOKEN`: a route registered outside the authenticated group by mistake
+    /// fails closed instead of running anonymously.
+    public func requirePrincipal() throws(AuthError) -> Principal {
+        guard let principal else { throw .noToken }
+        return principal
+    }
 }
 
 /// The process-wide body limit behind a lock: written once at start-up, read by every request.

@@ -33,6 +33,12 @@ public struct ReadinessProbe: Sendable {
     private let redisUp = Gauge(label: "novyse_dependency_up", dimensions: [("dependency", "redis")])
     private let readyGauge = Gauge(label: "novyse_ready")
 
+    /// The probe of `service` (Redis counts as `requiresRedis` says), for a router built outside a
+    /// `ServiceRuntime` (a test's) to report readiness as the binary does.
+    public init(postgres: PostgresClient, redis: RedisClient, service: ServiceKind, timeout: Duration = .seconds(2), logger: Logger) {
+        self.init(postgres: postgres, redis: redis, redisRequired: Self.requiresRedis(service), timeout: timeout, logger: logger)
+    }
+
     public init(postgres: PostgresClient, redis: RedisClient, redisRequired: Bool, timeout: Duration, logger: Logger) {
         self.postgres = postgres
         self.redis = redis

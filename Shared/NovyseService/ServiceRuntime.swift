@@ -55,14 +55,7 @@ public struct ServiceRuntime: Sendable {
     /// A router with the shared middleware (error envelope, metrics, request logs) and the health and metrics
     /// endpoints already in place.
     public func makeRouter() -> Router<NovyseRequestContext> {
-        let router = Router(context: NovyseRequestContext.self)
-        // Outermost first: metrics and request logs must see the status the client gets, so they wrap the
-        // middleware that turns errors into envelopes.
-        router.middlewares.add(MetricsMiddleware())
-        router.middlewares.add(LogRequestsMiddleware(.debug))
-        router.middlewares.add(ErrorEnvelopeMiddleware(routes: routes))
-        HealthRoutes(readiness: readiness).register(on: router)
-        return router
+        ServiceRouter.make(readiness: readiness, routes: routes)
     }
 
     /// The application to run: the HTTP server plus the Postgres and Redis clients and `services`, with

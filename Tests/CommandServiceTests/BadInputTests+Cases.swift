@@ -10,7 +10,7 @@ extension BadInputTests {
 
     /// Alice owns a group with Bob in it and has written one message there; Carol is in no chat with her.
     struct Fixture: Sendable {
-        let harness: CommandHarness
+        let harness: InProcessCommand
         let alice: TestUser
         let bob: TestUser
         let carol: TestUser
@@ -18,9 +18,8 @@ extension BadInputTests {
         let message: Int64
     }
 
-    static func withFixture(_ body: (Fixture) async throws -> Void) async throws {
-        let harness = try await CommandHarness.start()
-        do {
+    static func withFixture(_ body: @escaping @Sendable (Fixture) async throws -> Void) async throws {
+        try await InProcessCommand.with { harness in
             let alice = try await harness.user()
             let bob = try await harness.user()
             let carol = try await harness.user()
@@ -28,10 +27,6 @@ extension BadInputTests {
             let sent = try await harness.send("hello", in: group, as: alice)
             let message = try #require(sent.int("messageID"), "setup: \(sent.body)")
             try await body(Fixture(harness: harness, alice: alice, bob: bob, carol: carol, group: group, message: message))
-            await harness.stop()
-        } catch {
-            await harness.stop()
-            throw error
         }
     }
 

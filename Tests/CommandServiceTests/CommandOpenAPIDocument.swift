@@ -198,11 +198,8 @@ struct RouteAnswer: Sendable, CustomStringConvertible {
     var description: String { "\(status) \(code ?? "-") \(message ?? body.prefix(200).description)" }
 }
 
-/// The routes `CommandServiceMain` registers, on a router with the middleware of `ServiceRuntime.makeRouter`.
-///
-/// `ServiceLauncher.run` builds its router from the environment and live clients inside `@main`, so the same
-/// registration is repeated here; the clients are created but never run (no request sent by these tests reaches
-/// them), the Redis one only because `ReadinessProbe` wants one.
+/// The router `CommandServiceMain` serves (`CommandRouter.build`), on clients that are created but never run:
+/// no request sent by these tests reaches them.
 struct CommandRouterFixture {
     static let adminToken = "openapi-test-admin-token"
 
@@ -259,15 +256,11 @@ func withCommandRouter(
     let redis = RedisClient(configuration: RedisConfiguration(), logger: logger)
     let tokens = try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: String(repeating: "openapi-", count: 5)))
 
-    let router = Router(context: NovyseRequestContext.self)
-    router.middlewares.add(ErrorEnvelopeMiddleware())
-    HealthRoutes(readiness: ReadinessProbe(postgres: postgres, redis: redis, redisRequired: false, timeout: .seconds(1), logger: logger)).register(on: router)
-    let kick: @Sendable () -> Void = {}
-    CommandRoutes(route: MutationRoute(store: CommandStore(client: postgres, logger: logger), tokens: tokens, onCommit: kick))
-        .register(on: router)
-    AdminRoutes(adminToken: adminToken, users: UserRepository(client: postgres, logger: logger), tokens: tokens, onCommit: kick)
-        .register(on: router)
-    OpenAPIRoute(document: CommandOpenAPI.document).register(on: router)
+    let router = CommandRouter.build(try CommandDependencies(
+        RouterDependencies(postgres: postgres, redis: redis, tokens: tokens, service: .command, logger: logger),
+        keyspace: RedisKeyspace(prefix: "openapi"), adminToken: adminToken,
+        environment: EnvironmentReader(["NOVYSE_RATE_LIMITS_ENABLED": "false"])
+    ))
 
     // A request context needs a channel; an unconnected loopback UDP socket is the lightest real one.
     let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()

@@ -1,63 +1,54 @@
+@testable import QueryService
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import NovyseCore
+import NovyseRedis
+import NovyseService
 import NovyseStorage
 import PostgresNIO
 import TestSupport
 
-/// One test's world: a private database and Redis, the real command and query services on them, and the
-/// projection driven by the test itself (`project()` heals every stream with the projector's own SQL), so a
-/// test decides exactly when the snapshot catches up — "the projector paused" is simply not calling it.
+/// One test's world: a private database and Redis, the real command service on them, the query service's
+/// own router (`QueryRouter.build`, what `novyse-query` serves) driven in process with HummingbirdTesting,
+/// and the projection driven by the test itself (`project()` heals every stream with the projector's own
+/// SQL), so a test decides exactly when the snapshot catches up — "the projector paused" is simply not
+/// calling it.
 final class QueryFixture: Sendable {
     let command: CommandHarness
-    let query: RunningService
+    let query: any TestClientProtocol
     let postgres: PostgresClient
-    private let postgresRun: Task<Void, Never>
 
-    private init(command: CommandHarness, query: RunningService, postgres: PostgresClient, postgresRun: Task<Void, Never>) {
+    private init(command: CommandHarness, query: any TestClientProtocol, postgres: PostgresClient) {
         self.command = command
         self.query = query
         self.postgres = postgres
-        self.postgresRun = postgresRun
     }
 
-    static func with<T>(
-        environment: [String: String] = [:], _ body: (QueryFixture) async throws -> T
+    /// `environment` holds the query service's settings (`NOVYSE_QUERY_*`), as the binary would read them.
+    static func with<T: Sendable>(
+        environment: [String: String] = [:], _ body: @escaping @Sendable (QueryFixture) async throws -> T
     ) async throws -> T {
-        let command = try await CommandHarness.start()
-        let query: RunningService
-        do {
-            query = try await RunningService.start(
-                "novyse-query", portKey: "NOVYSE_QUERY_PORT", databaseURL: command.database.url,
-                redisURL: command.redis.url, environment: environment
-            )
-        } catch {
-            await command.stop()
-            throw error
+        let configuration = try QueryConfiguration(environment: EnvironmentReader(environment))
+        let logger = Logger.quiet("novyse.query.tests")
+        return try await withCleanup(try await CommandHarness.start(), { await $0.stop() }) { command in
+            // Only the readiness probe holds it; no query route talks to Redis.
+            let redis = RedisClient(configuration: try RedisConfiguration(url: command.redis.url), logger: logger)
+            return try await withCleanup(redis, { await $0.shutdown() }) { redis in
+                try await withPostgresClient(url: command.database.url, maximumConnections: 4, logger: logger) { postgres in
+                    let tokens = try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: TestTokens.secret))
+                    let dependencies = QueryDependencies(
+                        RouterDependencies(postgres: postgres, redis: redis, tokens: tokens, service: .query, logger: logger),
+                        configuration: configuration
+                    )
+                    let application = Application(router: QueryRouter.build(dependencies), logger: logger)
+                    return try await application.test(.router) { client in
+                        try await body(QueryFixture(command: command, query: client, postgres: postgres))
+                    }
+                }
+            }
         }
-        var logger = Logger(label: "novyse.query.tests")
-        logger.logLevel = .warning
-        let postgres = PostgresClient(
-            configuration: try DatabaseConfiguration(url: command.database.url, maximumConnections: 4).client,
-            backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger)
-        )
-        let fixture = QueryFixture(command: command, query: query, postgres: postgres, postgresRun: await postgres.runInBackground())
-        do {
-            let result = try await body(fixture)
-            await fixture.stop()
-            return result
-        } catch {
-            print("--- novyse-query output:\n\(query.process.capturedOutput.suffix(3000))")
-            await fixture.stop()
-            throw error
-        }
-    }
-
-    func stop() async {
-        await query.process.stop()
-        await command.stop()
-        postgresRun.cancel()
-        await postgresRun.value
     }
 
     var logger: Logger {
@@ -89,10 +80,7 @@ final class QueryFixture: Sendable {
         var headers = extra
         if let user { headers["Authorization"] = "Bearer \(user.token)" }
         if body != nil && headers["Content-Type"] == nil { headers["Content-Type"] = "application/json" }
-        guard let response = await HTTPProbe.request(
-            port: query.port, method: method, path: path, headers: headers, body: body, timeout: TestDeadline.generous
-        ) else { throw HarnessError("no answer to \(method) \(path)") }
-        return APIAnswer(status: response.status, body: response.body, replayed: false)
+        return try await query.answer(method, path, headers: headers, body: body)
     }
 
     /// `GET /user/initialize`, which must succeed.

@@ -23,6 +23,17 @@ public struct RunningService: Sendable {
     /// Starts `executable` with the common test environment plus `environment`, and waits until
     /// `/health/live` answers. A free port can be taken by a parallel test between choosing and binding it;
     /// then the service exits at once, and it is started again on another port.
+    /// Rate limiting stays on in tests (every mutation takes its Redis round trip, and fails open while Redis
+    /// is down) but far above what a test sends; RateLimitTests set their own limits. In-process routers take
+    /// the same settings.
+    public static let rateLimits: [String: String] = [
+        "NOVYSE_RATE_LIMIT_WRITES_PER_SECOND": "100000", "NOVYSE_RATE_LIMIT_UNAUTHENTICATED_PER_SECOND": "100000",
+        "NOVYSE_RATE_LIMIT_WRITES_BURST": "1000000", "NOVYSE_RATE_LIMIT_UNAUTHENTICATED_BURST": "1000000",
+        // A loaded machine may take seconds for one EVAL; a stopped Redis refuses at once anyway, so the
+        // fail-open path is still taken promptly where a test stops it.
+        "NOVYSE_RATE_LIMIT_TIMEOUT_MS": "10000",
+    ]
+
     public static func start(
         _ executable: String,
         portKey: String,
@@ -43,17 +54,7 @@ public struct RunningService: Sendable {
             environment["NOVYSE_JWT_SECRET"] = TestTokens.secret
             environment["NOVYSE_ADMIN_TOKEN"] = TestTokens.adminToken
             environment["NOVYSE_ADMIN_ENABLED"] = "true"  // the services run as in production
-            // Rate limiting stays on (every mutation takes its Redis round trip, and fails open while Redis is
-            // down) but far above what a test sends; RateLimitTests set their own limits.
-            for key in ["NOVYSE_RATE_LIMIT_WRITES_PER_SECOND", "NOVYSE_RATE_LIMIT_UNAUTHENTICATED_PER_SECOND"] {
-                environment[key] = "100000"
-            }
-            for key in ["NOVYSE_RATE_LIMIT_WRITES_BURST", "NOVYSE_RATE_LIMIT_UNAUTHENTICATED_BURST"] {
-                environment[key] = "1000000"
-            }
-            // A loaded machine may take seconds for one EVAL; a stopped Redis refuses at once anyway, so the
-            // fail-open path is still taken promptly where a test stops it.
-            environment["NOVYSE_RATE_LIMIT_TIMEOUT_MS"] = "10000"
+            environment.merge(Self.rateLimits) { _, new in new }
             // A loaded machine may need seconds to answer a probe; a stopped dependency refuses at once anyway.
             environment["NOVYSE_READINESS_TIMEOUT_MS"] = "10000"
             environment["LOG_LEVEL"] = "info"
