@@ -22,7 +22,7 @@ struct FanoutSocketHandler: SocketIOHandler {
     let metrics: FanoutMetrics
     let logger: Logger
 
-    func authenticate(auth: JSON?, handshake: SocketIOHandshake) async -> SocketIOAuthDecision<Principal> {
+    func authenticate(auth: JSONValue?, handshake: SocketIOHandshake) async -> SocketIOAuthDecision<Principal> {
         guard let token = auth?["token"]?.stringValue else { return refuse(.noToken) }
         let principal: Principal
         do {

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NovyseCore
 
 /// The HTTP errors of the Engine.IO protocol, with the codes and messages of the reference server, so
 /// clients that inspect them (python-socketio raises them as `ConnectionError` arguments) understand them.
@@ -47,11 +48,11 @@ public enum EngineIOError: Int, Error, Sendable, CaseIterable {
 
     /// `{"code": n, "message": "…"}` with the fitting status.
     public var response: Response {
-        let body: JSON = ["code": .number(Double(rawValue)), "message": .string(message)]
+        let body: JSONValue = ["code": .integer(Int64(rawValue)), "message": .string(message)]
         return Response(
             status: status,
             headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: body.text))
+            body: .init(byteBuffer: ByteBuffer(string: body.jsonText))
         )
     }
 }

@@ -1,3 +1,4 @@
+import NovyseCore
 import NovyseSocketIOCodec
 
 /// Tunables of the Socket.IO server. The heartbeat and payload defaults are those of the reference
@@ -94,7 +95,7 @@ public struct SocketIONotice: Sendable, Equatable {
 
     /// The text of the EVENT packet (without the Engine.IO `4` in front).
     var encoded: String {
-        let payload: JSON = ["message": .string(message), "data": ["code": .string(code)]]
-        return SocketIOPacket.encodedEvent(name: event, encodedArguments: [payload.text])
+        let payload: JSONValue = ["message": .string(message), "data": ["code": .string(code)]]
+        return SocketIOPacket.encodedEvent(name: event, encodedArguments: [payload.jsonText])
     }
 }

@@ -1,4 +1,5 @@
 import HTTPTypes
+import NovyseCore
 
 /// What the application plugs into the server: who may connect, and what happens on connect, on each
 /// client event and on disconnect.
@@ -14,12 +15,12 @@ public protocol SocketIOHandler: Sendable {
     associatedtype Identity: Sendable
 
     /// Decides on a CONNECT to the default namespace. `auth` is the CONNECT payload (nil when absent).
-    func authenticate(auth: JSON?, handshake: SocketIOHandshake) async -> SocketIOAuthDecision<Identity>
+    func authenticate(auth: JSONValue?, handshake: SocketIOHandshake) async -> SocketIOAuthDecision<Identity>
 
     func connected(_ socket: SocketIOSocket<Identity>)
 
     /// A client event. `ack` is non-nil when the client asked for an acknowledgement.
-    func event(_ socket: SocketIOSocket<Identity>, name: String, arguments: [JSON], ack: SocketIOAck?) async
+    func event(_ socket: SocketIOSocket<Identity>, name: String, arguments: [JSONValue], ack: SocketIOAck?) async
 
     func disconnected(_ socket: SocketIOSocket<Identity>, reason: SocketIODisconnectReason)
 
@@ -34,7 +35,7 @@ public protocol SocketIOHandler: Sendable {
 }
 
 extension SocketIOHandler {
-    public func event(_ socket: SocketIOSocket<Identity>, name: String, arguments: [JSON], ack: SocketIOAck?) async {}
+    public func event(_ socket: SocketIOSocket<Identity>, name: String, arguments: [JSONValue], ack: SocketIOAck?) async {}
     public func acceptAbandoned(_ identity: Identity) {}
     public func handshakeRefused(_ refusal: SocketIOHandshakeRefusal, address: String) {}
     public func unauthenticatedSessionClosed(reason: SocketIODisconnectReason) {}
@@ -102,8 +103,8 @@ public enum SocketIODisconnectReason: String, Sendable, Equatable {
 
 /// Sends the acknowledgement of one client event, at most once.
 public struct SocketIOAck: Sendable {
-    let send: @Sendable ([JSON]) -> Void
+    let send: @Sendable ([JSONValue]) -> Void
 
-    public func callAsFunction(_ arguments: JSON...) { send(arguments) }
-    public func respond(_ arguments: [JSON]) { send(arguments) }
+    public func callAsFunction(_ arguments: JSONValue...) { send(arguments) }
+    public func respond(_ arguments: [JSONValue]) { send(arguments) }
 }

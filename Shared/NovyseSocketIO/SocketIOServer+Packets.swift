@@ -56,8 +56,7 @@ extension SocketIOServer {
             }
             let ack = packet.ackID.map { makeAck(id: $0, session: session) }
             let handler = handler
-            let values = arguments.map(JSON.init)
-            Task { await handler.event(socket, name: name, arguments: values, ack: ack) }
+            Task { await handler.event(socket, name: name, arguments: arguments, ack: ack) }
             return true
         case .ack:
             // The server never asks for acknowledgements, so there is nothing to match; ignore.
@@ -94,7 +93,7 @@ extension SocketIOServer {
             return false
         }
         Task {
-            let decision = await handler.authenticate(auth: packet.data.map(JSON.init), handshake: handshake)
+            let decision = await handler.authenticate(auth: packet.data, handshake: handshake)
             completeConnect(decision, session: session)
         }
         return true
@@ -158,7 +157,7 @@ extension SocketIOServer {
                 return !used
             }
             guard first else { return }
-            send([SocketIOPacket(.ack, ackID: id, data: .array(arguments.map(JSONValue.init))).engineIOEncoded], to: session)
+            send([SocketIOPacket(.ack, ackID: id, data: .array(arguments)).engineIOEncoded], to: session)
         }
     }
 }

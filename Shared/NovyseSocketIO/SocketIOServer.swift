@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NovyseCore
 import NovyseSocketIOCodec
 
 /// A Socket.IO v5 server over Engine.IO v4 (HTTP long-polling and WebSocket, with the upgrade between
@@ -60,8 +61,8 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
     }
 
     @discardableResult
-    public func emit(toSocket socketID: String, event: String, data: JSON) -> Bool {
-        emit(toSocket: socketID, event: event, encodedData: data.text)
+    public func emit(toSocket socketID: String, event: String, data: JSONValue) -> Bool {
+        emit(toSocket: socketID, event: event, encodedData: data.jsonText)
     }
 
     /// Sends one event to many sockets; the packet is encoded once. Returns how many sockets got it queued.
@@ -219,19 +220,19 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
 
     /// The `open` packet of a new session.
     func openPacket(_ session: Session, upgrades: [String]) -> String {
-        let handshake: JSON = .object([
+        let handshake: JSONValue = .object([
             "sid": .string(session.id),
-            "upgrades": .array(upgrades.map(JSON.string)),
-            "pingInterval": .number(Self.milliseconds(configuration.pingInterval)),
-            "pingTimeout": .number(Self.milliseconds(configuration.pingTimeout)),
-            "maxPayload": .number(Double(configuration.maxPayload)),
+            "upgrades": .array(upgrades.map(JSONValue.string)),
+            "pingInterval": .integer(Self.milliseconds(configuration.pingInterval)),
+            "pingTimeout": .integer(Self.milliseconds(configuration.pingTimeout)),
+            "maxPayload": .integer(Int64(configuration.maxPayload)),
         ])
-        return EngineIOPacket(.open, handshake.text).encoded
+        return EngineIOPacket(.open, handshake.jsonText).encoded
     }
 
-    static func milliseconds(_ duration: Duration) -> Double {
+    static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
-        return Double(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
 

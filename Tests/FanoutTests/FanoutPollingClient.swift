@@ -1,4 +1,5 @@
 import Foundation
+import NovyseCore
 import NovyseSocketIO
 import TestSupport
 
@@ -31,7 +32,7 @@ struct FanoutPollingClient: Sendable {
     func open() async throws -> String {
         let response = try await handshake()
         guard response.status == 200, response.body.first == "0",
-              let sid = JSON(parsing: String(response.body.dropFirst()))?["sid"]?.stringValue
+              let sid = JSONValue.parse(String(response.body.dropFirst()))?["sid"]?.stringValue
         else { throw FanoutSocketClient.Failure(description: "handshake: \(response.status) \(response.body)") }
         return sid
     }
@@ -51,7 +52,7 @@ struct FanoutPollingClient: Sendable {
     /// Opens a session and completes the Socket.IO CONNECT with `token`; returns the session ID.
     func connect(token: String) async throws -> String {
         let sid = try await open()
-        try await send(sid, "40" + (["token": .string(token)] as JSON).text)
+        try await send(sid, "40" + (["token": .string(token)] as JSONValue).jsonText)
         while true {
             let packets = try await poll(sid)
             for _ in packets.prefix(while: { $0 == "2" }) { try await send(sid, "3") }

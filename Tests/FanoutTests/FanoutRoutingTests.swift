@@ -26,7 +26,7 @@ import Testing
                 let created = try #require(events.named("chat:new").first?.data)
                 #expect(created["chat"]?["uuid"]?.stringValue == chat.uuidString.lowercased())
                 guard case .array(let members)? = created["chat"]?["members"] else {
-                    Issue.record("chat:new without members: \(created.text)")
+                    Issue.record("chat:new without members: \(created.jsonText)")
                     continue
                 }
                 #expect(members.count == 2)

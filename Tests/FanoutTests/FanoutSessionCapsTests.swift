@@ -1,4 +1,5 @@
 import Foundation
+import NovyseCore
 import NovyseSocketIO
 import TestSupport
 import Testing
@@ -27,7 +28,7 @@ struct FanoutSessionCapsTests {
             _ = try await first.open()
             let overAddress = try await first.handshake()
             #expect(overAddress.status == 429, "\(overAddress.body)")
-            #expect(JSON(parsing: overAddress.body)?["code"] == 429)
+            #expect(JSONValue.parse(overAddress.body)?["code"] == 429)
             let second = FanoutPollingClient(port: fanout.port, address: "198.51.100.2")
             _ = try await second.open()
             _ = try await second.open()
@@ -40,7 +41,7 @@ struct FanoutSessionCapsTests {
 
             // One session authenticates: its address (and the process) may open another at once.
             let user = try await fixture.harness.user()
-            try await first.send(waiting, "40" + (["token": .string(user.token)] as JSON).text)
+            try await first.send(waiting, "40" + (["token": .string(user.token)] as JSONValue).jsonText)
             #expect(try await first.poll(waiting).first?.hasPrefix("40{") == true)
             _ = try await first.open()
             try await fanout.waitForMetric("novyse_fanout_unauthenticated_sessions") { $0 == 4 }
@@ -75,7 +76,7 @@ struct FanoutSessionCapsTests {
             }
             try await fanout.waitForMetric(#"novyse_fanout_unauthenticated_closed_total{reason="connect timeout"}"#) { $0 == 1 }
             let gone = try await client.request("GET", sid: idle)
-            #expect(gone.status == 400 && JSON(parsing: gone.body)?["code"] == 1, "\(gone.body)")
+            #expect(gone.status == 400 && JSONValue.parse(gone.body)?["code"] == 1, "\(gone.body)")
             _ = try await client.open()
             checked.withLock { $0 = true }
         }

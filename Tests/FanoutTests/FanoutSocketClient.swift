@@ -1,4 +1,5 @@
 import Foundation
+import NovyseCore
 import NovyseSocketIO
 import NovyseSocketIOCodec
 import TestSupport
@@ -13,8 +14,8 @@ final class FanoutSocketClient: Sendable {
     /// One received event: its name and its single argument.
     struct Event: Sendable, CustomStringConvertible {
         let name: String
-        let data: JSON
-        var description: String { "\(name) \(data.text)" }
+        let data: JSONValue
+        var description: String { "\(name) \(data.jsonText)" }
     }
 
     private let socket: TestWebSocket
@@ -44,7 +45,7 @@ final class FanoutSocketClient: Sendable {
         let client = open(port: port, label: label)
         let open = try await client.nextPacket()
         guard open.hasPrefix("0") else { throw Failure(description: "\(label): expected open, got \(open)") }
-        client.socket.send("40" + (["token": .string(token)] as JSON).text)
+        client.socket.send("40" + (["token": .string(token)] as JSONValue).jsonText)
         return (client, try await client.nextPacket())
     }
 
@@ -77,7 +78,7 @@ final class FanoutSocketClient: Sendable {
         guard let message = try? EngineIOPacket.decode(Substring(packet)), message.kind == .message,
               let (name, arguments) = (try? SocketIOPacket.decode(message.data))?.event
         else { return nil }
-        return Event(name: name, data: arguments.first.map(JSON.init) ?? .null)
+        return Event(name: name, data: arguments.first ?? .null)
     }
 
     func close() { socket.close() }

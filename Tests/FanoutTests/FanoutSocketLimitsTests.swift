@@ -19,9 +19,9 @@ struct FanoutSocketLimitsTests {
                 port: fanout.port, token: try await fixture.token(alice, device: "tablet"), label: "alice/tablet"
             )
             #expect(answer.hasPrefix("44"), "\(answer)")
-            let error = try #require(JSON(parsing: String(answer.dropFirst(2))))
+            let error = try #require(JSONValue.parse(String(answer.dropFirst(2))))
             #expect(error["data"] == ["code": "TOO_MANY_SOCKETS"])
-            #expect(error["message"]?.stringValue?.contains("(2)") == true, "\(error.text)")
+            #expect(error["message"]?.stringValue?.contains("(2)") == true, "\(error.jsonText)")
             refused.close()
             let bobPhone = try await fixture.connect(bob, device: "phone")  // another user is not affected
 
@@ -58,7 +58,7 @@ struct FanoutSocketLimitsTests {
             // Twelve 4 kB pushes pass a 16 kB bound long before the 1024-packet one.
             try await fanout.waitForMetric(#"novyse_fanout_disconnects_total{reason="queue overflow"}"#) { $0 == 1 }
             let gone = try await polling.request("GET", sid: silent)
-            #expect(gone.status == 400 && JSON(parsing: gone.body)?["code"] == 1, "\(gone.body)")
+            #expect(gone.status == 400 && JSONValue.parse(gone.body)?["code"] == 1, "\(gone.body)")
             #expect(!reader.isClosed, "the reader keeps its socket")
         }
     }

@@ -67,9 +67,9 @@ struct PollingClient: Sendable {
     }
 
     /// Opens a session and returns its ID and handshake object.
-    func handshake() async throws -> (sid: String, open: JSON) {
+    func handshake() async throws -> (sid: String, open: JSONValue) {
         let response = try await get(url(sid: nil))
-        guard response.status == 200, response.body.first == "0", let open = JSON(parsing: String(response.body.dropFirst())),
+        guard response.status == 200, response.body.first == "0", let open = JSONValue.parse(String(response.body.dropFirst())),
               let sid = open["sid"]?.stringValue
         else { throw Failure(description: "bad handshake: \(response.status) \(response.body)") }
         return (sid, open)
@@ -93,7 +93,7 @@ struct PollingClient: Sendable {
     /// Socket.IO socket ID.
     func connect(token: String) async throws -> (sid: String, socketID: String) {
         let (sid, _) = try await handshake()
-        try await send(sid, "40" + (["token": .string(token)] as JSON).text)
+        try await send(sid, "40" + (["token": .string(token)] as JSONValue).jsonText)
         // The heartbeat runs from the handshake on, so with a short ping interval on a slow machine pings can
         // come before the connect answer, or in the same poll after it. Every one is answered: the server sends
         // no ping while one is unanswered, so a ping dropped here would leave the next poll with nothing to

@@ -1,4 +1,5 @@
 import Foundation
+import NovyseCore
 @testable import NovyseSocketIO
 import TestSupport
 import Testing
@@ -11,7 +12,7 @@ import Testing
             let response = try await client.get(client.url(sid: nil))
             #expect(response.status == 200)
             #expect(response.headers["content-type"]?.hasPrefix("text/plain") == true)
-            let open = try #require(JSON(parsing: String(response.body.dropFirst())))
+            let open = try #require(JSONValue.parse(String(response.body.dropFirst())))
             #expect(response.body.first == "0")
             guard case .object(let fields) = open else { Issue.record("not an object"); return }
             #expect(Set(fields.keys) == ["sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload"])
@@ -27,7 +28,7 @@ import Testing
             let client = PollingClient(port: server.port)
             func expectError(_ response: HTTPAnswer, status: Int = 400, code: Int, message: String) {
                 #expect(response.status == status)
-                #expect(JSON(parsing: response.body) == ["code": .number(Double(code)), "message": .string(message)])
+                #expect(JSONValue.parse(response.body) == ["code": .integer(Int64(code)), "message": .string(message)])
             }
             expectError(try await client.get("/socket.io/?transport=polling"), code: 3, message: "Bad request")
             expectError(try await client.get(client.url(sid: nil, version: "3")), code: 5, message: "Unsupported protocol version")
@@ -130,7 +131,7 @@ import Testing
             for round in 0..<3 {
                 async let pending = client.get(client.url(sid: sid))
                 try await SocketIOTestServer.waitUntil("poll \(round) to wait") { server.server.pendingPollCount(sid: sid) == 1 }
-                #expect(server.server.emit(toSocket: socketID, event: "round", data: .number(Double(round))))
+                #expect(server.server.emit(toSocket: socketID, event: "round", data: .integer(Int64(round))))
                 #expect(try await pending.body == #"42["round",\#(round)]"#)
             }
             #expect(!server.handler.entries.contains { $0.hasPrefix("disconnected erin") })
@@ -185,7 +186,7 @@ import Testing
                 let (sid, _) = try await client.handshake()
                 try await client.send(sid, connect)
                 let packets = try await client.poll(sid)
-                let refusal = try #require(packets.first.flatMap { JSON(parsing: String($0.dropFirst(2))) })
+                let refusal = try #require(packets.first.flatMap { JSONValue.parse(String($0.dropFirst(2))) })
                 #expect(packets.first?.hasPrefix("44") == true)
                 #expect(refusal["data"] == ["code": .string(code)])
                 #expect(refusal["message"]?.stringValue?.isEmpty == false)
@@ -216,7 +217,7 @@ import Testing
             let client = PollingClient(port: server.port)
             let (sid, socketID) = try await client.connect(token: "user:slow")
             var accepted = 0
-            for index in 0..<10 where server.server.emit(toSocket: socketID, event: "tick", data: .number(Double(index))) {
+            for index in 0..<10 where server.server.emit(toSocket: socketID, event: "tick", data: .integer(Int64(index))) {
                 accepted += 1
             }
             #expect(accepted == 4)

@@ -1,4 +1,5 @@
 import Foundation
+import NovyseCore
 import NIOConcurrencyHelpers
 import NovyseSocketIO
 import TestSupport

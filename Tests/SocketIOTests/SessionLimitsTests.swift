@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NovyseCore
 @testable import NovyseSocketIO
 import TestSupport
 import Testing
@@ -29,14 +30,14 @@ import Testing
             _ = try await first.handshake()
             let overAddress = try await first.get(first.url(sid: nil))
             #expect(overAddress.status == 429, "\(overAddress.body)")
-            #expect(JSON(parsing: overAddress.body) == ["code": 429, "message": "Too many unauthenticated sessions from this address"])
+            #expect(JSONValue.parse(overAddress.body) == ["code": 429, "message": "Too many unauthenticated sessions from this address"])
             let second = Self.client(server, from: "198.51.100.2")
             _ = try await second.handshake()
             _ = try await second.handshake()
             let third = Self.client(server, from: "198.51.100.3")
             let overTotal = try await third.get(third.url(sid: nil))
             #expect(overTotal.status == 503, "\(overTotal.body)")
-            #expect(JSON(parsing: overTotal.body) == ["code": 503, "message": "Too many unauthenticated sessions"])
+            #expect(JSONValue.parse(overTotal.body) == ["code": 503, "message": "Too many unauthenticated sessions"])
             // A WebSocket handshake over the cap gets no open packet: the WebSocket closes at once (1013).
             let socket = try await TestWebSocket.connect(port: server.port, path: WebSocketProtocolTests.path)
             #expect(try await socket.waitUntilClosed() == [], "no open packet")

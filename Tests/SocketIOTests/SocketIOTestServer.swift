@@ -1,3 +1,4 @@
+import NovyseCore
 import TestSupport
 import HTTPTypes
 import Hummingbird
@@ -18,7 +19,7 @@ final class RecordingHandler: SocketIOHandler, Sendable {
     /// Socket IDs of connected sockets by identity.
     let sockets = NIOLockedValueBox<[String: String]>([:])
 
-    func authenticate(auth: JSON?, handshake: SocketIOHandshake) async -> SocketIOAuthDecision<String> {
+    func authenticate(auth: JSONValue?, handshake: SocketIOHandshake) async -> SocketIOAuthDecision<String> {
         guard let token = auth?["token"]?.stringValue, !token.isEmpty else {
             return .reject(code: "AUTH_NO_TOKEN", message: "an access token is required")
         }
@@ -38,7 +39,7 @@ final class RecordingHandler: SocketIOHandler, Sendable {
         log.withLockedValue { $0.append("connected \(socket.identity)") }
     }
 
-    func event(_ socket: SocketIOSocket<String>, name: String, arguments: [JSON], ack: SocketIOAck?) async {
+    func event(_ socket: SocketIOSocket<String>, name: String, arguments: [JSONValue], ack: SocketIOAck?) async {
         log.withLockedValue { $0.append("event \(socket.identity) \(name)") }
         if name == "echo" { ack?.respond(arguments) }
     }

@@ -1,3 +1,4 @@
+import NovyseCore
 import NovyseSocketIO
 import TestSupport
 
@@ -7,7 +8,7 @@ extension TestWebSocket {
     static func connectSocketIO(port: Int, token: String) async throws -> TestWebSocket {
         let socket = try await connect(port: port, path: "/socket.io/?EIO=4&transport=websocket")
         guard try await socket.next().first == "0" else { throw Closed() }
-        socket.send("40" + (["token": .string(token)] as JSON).text)
+        socket.send("40" + (["token": .string(token)] as JSONValue).jsonText)
         guard try await socket.nextAnsweringPings().hasPrefix("40") else { throw Closed() }
         return socket
     }

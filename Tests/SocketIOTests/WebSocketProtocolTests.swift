@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NovyseCore
 @testable import NovyseSocketIO
 import TestSupport
 import Testing
@@ -13,11 +14,11 @@ import Testing
             let socket = try await TestWebSocket.connect(port: server.port, path: Self.path)
             let open = try await socket.next()
             #expect(open.first == "0")
-            let handshake = try #require(JSON(parsing: String(open.dropFirst())))
+            let handshake = try #require(JSONValue.parse(String(open.dropFirst())))
             #expect(handshake["upgrades"] == [])
             socket.send(#"40{"token":"user:erin"}"#)
             let connected = try await socket.next()
-            let socketID = try #require(JSON(parsing: String(connected.dropFirst(2)))?["sid"]?.stringValue)
+            let socketID = try #require(JSONValue.parse(String(connected.dropFirst(2)))?["sid"]?.stringValue)
             #expect(connected.hasPrefix("40"))
             socket.send(#"427["echo",{"n":1},"two"]"#)
             #expect(try await socket.next() == #"437[{"n":1},"two"]"#)
@@ -77,7 +78,7 @@ import Testing
             let client = PollingClient(port: server.port)
             let response = try await client.get(client.url(sid: "unknown", transport: "websocket"))
             #expect(response.status == 400)
-            #expect(JSON(parsing: response.body)?["code"] == 1)
+            #expect(JSONValue.parse(response.body)?["code"] == 1)
             let socket = try await TestWebSocket.connect(port: server.port, path: Self.path + "&sid=unknown")
             try await socket.waitUntilClosed()
         }
