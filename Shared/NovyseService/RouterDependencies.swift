@@ -15,11 +15,16 @@ public struct RouterDependencies: Sendable {
     public let logger: Logger
 
     /// For a router built outside a runtime: readiness as `service`'s binary reports it, a table of its own.
-    public init(postgres: PostgresClient, redis: RedisClient, tokens: TokenAuthority, service: ServiceKind, logger: Logger) {
+    /// `readinessTimeout` is each dependency probe's deadline (the binary's is `NOVYSE_READINESS_TIMEOUT_MS`); a test
+    /// on a loaded machine gives a generous one, so a slow first connection is not reported as an outage.
+    public init(
+        postgres: PostgresClient, redis: RedisClient, tokens: TokenAuthority, service: ServiceKind,
+        readinessTimeout: Duration = .seconds(2), logger: Logger
+    ) {
         self.postgres = postgres
         self.redis = redis
         self.tokens = tokens
-        readiness = ReadinessProbe(postgres: postgres, redis: redis, service: service, logger: logger)
+        readiness = ReadinessProbe(postgres: postgres, redis: redis, service: service, timeout: readinessTimeout, logger: logger)
         routes = RouteTable()
         self.logger = logger
     }

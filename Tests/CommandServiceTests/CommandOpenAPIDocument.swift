@@ -1,4 +1,3 @@
-@testable import CommandService
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,6 +10,8 @@ import NovyseService
 import NovyseStorage
 import PostgresNIO
 import Testing
+
+@testable import CommandService
 
 // The parsed OpenAPI document and an in-process router, which the OpenAPI tests compare.
 /// A node of the parsed document.
@@ -138,7 +139,8 @@ struct OpenAPIDocument {
                 ]
             }
             if resolved["type"]?.string == "integer", resolved["format"]?.string != "int64",
-               let minimum = resolved["minimum"]?.int, let maximum = resolved["maximum"]?.int {
+                let minimum = resolved["minimum"]?.int, let maximum = resolved["maximum"]?.int
+            {
                 values += [
                     (key, .integer(Int64(minimum)), true), (key, .integer(Int64(maximum)), true),
                     (key, .integer(Int64(minimum) - 1), false), (key, .integer(Int64(maximum) + 1), false),
@@ -162,7 +164,8 @@ struct OpenAPIDocument {
         _ answer: RouteAnswer, is status: Int, _ code: String, for operation: DocumentedOperation,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        #expect(answer.status == status && answer.code == code, "\(operation): expected \(status) \(code), got \(answer)", sourceLocation: sourceLocation)
+        #expect(
+            answer.status == status && answer.code == code, "\(operation): expected \(status) \(code), got \(answer)", sourceLocation: sourceLocation)
         #expect(codes(operation, status).contains(code), "\(operation) does not document \(status) \(code)", sourceLocation: sourceLocation)
     }
 }
@@ -181,8 +184,8 @@ func decodes<Body: CommandRequest>(_ type: Body.Type, _ object: [String: JSONVal
 /// `value` decoded as `type` and encoded again, as an object.
 func reencoded<Result: Codable>(_ type: Result.Type, _ value: JSONValue) -> [String: JSONValue]? {
     guard let decoded = try? JSONDecoder().decode(Result.self, from: Data(value.jsonText.utf8)),
-          let data = try? JSONEncoder().encode(decoded),
-          case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data)
+        let data = try? JSONEncoder().encode(decoded),
+        case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data)
     else { return nil }
     return object
 }
@@ -256,11 +259,14 @@ func withCommandRouter(
     let redis = RedisClient(configuration: RedisConfiguration(), logger: logger)
     let tokens = try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: String(repeating: "openapi-", count: 5)))
 
-    let router = CommandRouter.build(try CommandDependencies(
-        RouterDependencies(postgres: postgres, redis: redis, tokens: tokens, service: .command, logger: logger),
-        keyspace: RedisKeyspace(prefix: "openapi"), adminToken: adminToken,
-        environment: EnvironmentReader(["NOVYSE_RATE_LIMITS_ENABLED": "false"])
-    ))
+    let router = CommandRouter.build(
+        try CommandDependencies(
+            RouterDependencies(
+                postgres: postgres, redis: redis, tokens: tokens, service: .command, readinessTimeout: .seconds(120), logger: logger
+            ),
+            keyspace: RedisKeyspace(prefix: "openapi"), adminToken: adminToken,
+            environment: EnvironmentReader(["NOVYSE_RATE_LIMITS_ENABLED": "false"])
+        ))
 
     // A request context needs a channel; an unconnected loopback UDP socket is the lightest real one.
     let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()

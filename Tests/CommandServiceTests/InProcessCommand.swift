@@ -1,4 +1,3 @@
-@testable import CommandService
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -8,6 +7,8 @@ import NovyseService
 import NovyseStorage
 import PostgresNIO
 import TestSupport
+
+@testable import CommandService
 
 /// The command service's own router (`CommandRouter.build`, what the binary serves) driven in process with
 /// HummingbirdTesting, on a private database and Redis: the same routes, middleware and storage as
@@ -22,7 +23,8 @@ struct InProcessCommand: CommandEndpoint {
     /// the tests' generous rate limits as `RunningService` sets them), with the test token secret and
     /// `adminToken` (nil: the admin endpoints are off).
     static func with<T: Sendable>(
-        environment: [String: String] = [:], adminToken: String? = TestTokens.adminToken, _ body: @escaping @Sendable (InProcessCommand) async throws -> T
+        environment: [String: String] = [:], adminToken: String? = TestTokens.adminToken,
+        _ body: @escaping @Sendable (InProcessCommand) async throws -> T
     ) async throws -> T {
         let database = try await TestPostgres.shared.makeDatabase()
         let logger = Logger.quiet("novyse.command.in-process")
@@ -32,8 +34,11 @@ struct InProcessCommand: CommandEndpoint {
                 try await withPostgresClient(url: database.url, logger: logger) { postgres in
                     let tokens = try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: TestTokens.secret))
                     let dependencies = try CommandDependencies(
-                        RouterDependencies(postgres: postgres, redis: redis, tokens: tokens, service: .command, logger: logger),
-                        keyspace: RedisKeyspace(), adminToken: adminToken, environment: EnvironmentReader(RunningService.rateLimits.merging(environment) { $1 })
+                        RouterDependencies(
+                            postgres: postgres, redis: redis, tokens: tokens, service: .command, readinessTimeout: .seconds(120), logger: logger
+                        ),
+                        keyspace: RedisKeyspace(), adminToken: adminToken,
+                        environment: EnvironmentReader(RunningService.rateLimits.merging(environment) { $1 })
                     )
                     let application = Application(router: CommandRouter.build(dependencies), logger: logger)
                     return try await application.test(.router) { client in

@@ -1,4 +1,3 @@
-@testable import QueryService
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -9,6 +8,8 @@ import NovyseService
 import NovyseStorage
 import PostgresNIO
 import TestSupport
+
+@testable import QueryService
 
 /// One test's world: a private database and Redis, the real command service on them, the query service's
 /// own router (`QueryRouter.build`, what `novyse-query` serves) driven in process with HummingbirdTesting,
@@ -39,7 +40,9 @@ final class QueryFixture: Sendable {
                 try await withPostgresClient(url: command.database.url, maximumConnections: 4, logger: logger) { postgres in
                     let tokens = try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: TestTokens.secret))
                     let dependencies = QueryDependencies(
-                        RouterDependencies(postgres: postgres, redis: redis, tokens: tokens, service: .query, logger: logger),
+                        RouterDependencies(
+                            postgres: postgres, redis: redis, tokens: tokens, service: .query, readinessTimeout: .seconds(120), logger: logger
+                        ),
                         configuration: configuration
                     )
                     let application = Application(router: QueryRouter.build(dependencies), logger: logger)
