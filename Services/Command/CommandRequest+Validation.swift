@@ -23,7 +23,7 @@ enum Validate {
 
     static func reaction(_ reaction: String) throws(CommandError) {
         guard Limits.reaction.contains(reaction.unicodeScalars.count),
-              !reaction.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
+            !reaction.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
         else { throw .invalid("reaction", "1–32 characters, no spaces or control characters") }
     }
 
@@ -43,7 +43,7 @@ enum Validate {
 
     static func theme(_ theme: String) throws(CommandError) {
         guard Limits.theme.contains(theme.unicodeScalars.count),
-              theme.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") })
+            theme.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") })
         else { throw .invalid("theme", "1–32 letters, digits, '-' or '_'") }
     }
 

@@ -60,10 +60,13 @@ struct CommandRoutes: Sendable {
             }
         }
         router.patch("/message") { request, context in
-            try await route.handle(request, context: context, body: EditMessageRequest.self, validate: {
-                try Validate.messageID($0.messageID)
-                try Validate.content($0.content)
-            }) { store, principal, body, connection in
+            try await route.handle(
+                request, context: context, body: EditMessageRequest.self,
+                validate: {
+                    try Validate.messageID($0.messageID)
+                    try Validate.content($0.content)
+                }
+            ) { store, principal, body, connection in
                 try await store.editMessage(body.messageID, in: body.chatUUID, content: body.content, by: principal.userID, on: connection)
             }
         }
@@ -75,10 +78,13 @@ struct CommandRoutes: Sendable {
         }
         for (method, present) in [(HTTPRequest.Method.put, true), (.delete, false)] {
             router.on("/message/reaction", method: method) { request, context in
-                try await route.handle(request, context: context, body: ReactionRequest.self, validate: {
-                    try Validate.messageID($0.messageID)
-                    try Validate.reaction($0.reaction)
-                }) { store, principal, body, connection in
+                try await route.handle(
+                    request, context: context, body: ReactionRequest.self,
+                    validate: {
+                        try Validate.messageID($0.messageID)
+                        try Validate.reaction($0.reaction)
+                    }
+                ) { store, principal, body, connection in
                     try await store.setReaction(
                         body.reaction, on: body.messageID, in: body.chatUUID, by: principal.userID, present: present,
                         on: connection
@@ -117,7 +123,9 @@ struct CommandRoutes: Sendable {
             }
         }
         router.put("/chat/mute") { request, context in
-            try await route.handle(request, context: context, body: MuteChatRequest.self, validate: { _ = try Validate.until($0.until, future: false) }) {
+            try await route.handle(
+                request, context: context, body: MuteChatRequest.self, validate: { _ = try Validate.until($0.until, future: false) }
+            ) {
                 store, principal, body, connection in
                 try await store.muteChat(
                     body.chatUUID, until: try Validate.until(body.until), user: principal.userID, device: principal.deviceID,

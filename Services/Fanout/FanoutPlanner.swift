@@ -21,7 +21,9 @@ struct FanoutPlanner: Sendable {
         case .chatEvents:
             if entry.isCreation {
                 let members = try await memberships.members(of: key, afterEvent: 0, prevID: 0, change: nil)
-                guard let chat = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages, memberLimit: chatNewMembers) else { return [] }
+                guard let chat = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages, memberLimit: chatNewMembers) else {
+                    return []
+                }
                 // Its messages are as of now: not for a creation member who has left since.
                 return [.init(event: "chat:new", payload: chat.json, users: members.intersection(chat.members))]
             }
@@ -31,13 +33,14 @@ struct FanoutPlanner: Sendable {
             )
             guard let change else { return [.init(event: "chat:event", payload: entry.json, users: members)] }
             var deliveries: [FanoutRouter.Delivery] = [
-                .init(event: "chat:event", payload: entry.json, users: members.subtracting([change.member])),
+                .init(event: "chat:event", payload: entry.json, users: members.subtracting([change.member]))
             ]
             if !change.joined {
                 let removed = #"{"chatUUID":"\#(key.uuidString.lowercased())"}"#
                 deliveries.append(.init(event: "chat:removed", payload: removed, users: [change.member]))
             } else if let chat = try await store.newChatPayload(chat: key, messageLimit: chatNewMessages, memberLimit: chatNewMembers),
-                      chat.members.contains(change.member) {
+                chat.members.contains(change.member)
+            {
                 // Still a member: the chat as of now is theirs to read. Gone again: nothing, the MEMBER_LEFT
                 // that follows tells their device.
                 deliveries.append(.init(event: "chat:new", payload: chat.json, users: [change.member]))

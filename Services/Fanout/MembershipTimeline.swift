@@ -85,7 +85,10 @@ final class MembershipTimeline: Sendable {
     /// The members after chat event `id` (0: the chat's creation), for the entries of a chat's event
     /// stream, which arrive in stream order; `change` is the event's, for MEMBER_* events.
     func members(of chat: UUID, afterEvent id: Int64, prevID: Int64, change: Change?) async throws -> Set<UUID> {
-        enum Known { case members(Set<UUID>), history, reload }
+        enum Known {
+            case members(Set<UUID>)
+            case history, reload
+        }
         let known = chats.withLockedValue { chats -> Known in
             guard var followed = chats[chat] else { return .reload }
             if id <= followed.position { return followed.members(at: id).map(Known.members) ?? .history }

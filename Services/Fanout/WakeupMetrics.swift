@@ -10,7 +10,10 @@ import Metrics
 /// - `novyse_wakeup_send_seconds`: time from reading a wake-up to FCM's final answer, retries included.
 struct WakeupMetrics: Sendable {
     enum Outcome: String, CaseIterable, Sendable {
-        case queued, coalesced, trailing, sent, invalidToken = "invalid_token", noToken = "no_token", failed, expired, malformed
+        case queued, coalesced, trailing, sent
+        case invalidToken = "invalid_token"
+        case noToken = "no_token"
+        case failed, expired, malformed
     }
 
     private let counters: [Outcome: Counter] = Dictionary(

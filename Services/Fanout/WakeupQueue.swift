@@ -34,7 +34,8 @@ struct WakeupQueue: Sendable {
         for start in stride(from: 0, to: unique.count, by: Self.chunkSize) {
             let chunk = unique[start..<min(start + Self.chunkSize, unique.count)]
             let keys = [configuration.streamKey, configuration.trailingKey] + chunk.map(configuration.coalescingKey)
-            let arguments = [String(Self.milliseconds(configuration.window)), String(configuration.streamMaxLength)]
+            let arguments =
+                [String(Self.milliseconds(configuration.window)), String(configuration.streamMaxLength)]
                 + chunk.map(\.member)
             let reply = try await redis.run(RedisScripts.wakeupEnqueue, keys: keys, arguments: arguments)
             guard case .integer(let queued) = reply else {

@@ -16,7 +16,7 @@ extension WakeupSender {
 
         init?(_ raw: RedisStreamEntry) {
             guard let user = raw.fields["user"].flatMap(UUID.init(uuidString:)),
-                  let device = raw.fields["device"], !device.isEmpty
+                let device = raw.fields["device"], !device.isEmpty
             else { return nil }
             id = raw.id
             self.device = WakeupDevice(userUUID: user, deviceID: device)

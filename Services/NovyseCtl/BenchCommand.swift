@@ -93,8 +93,9 @@ struct SendBench: AsyncParsableCommand {
                     for _ in 0..<perWorker {
                         let start = clock.now
                         try await operation(worker)
-                        latencies.append(Double((clock.now - start).components.attoseconds) / 1e15
-                            + Double((clock.now - start).components.seconds) * 1000)
+                        latencies.append(
+                            Double((clock.now - start).components.attoseconds) / 1e15
+                                + Double((clock.now - start).components.seconds) * 1000)
                     }
                     return latencies
                 }
@@ -107,7 +108,10 @@ struct SendBench: AsyncParsableCommand {
             p50: samples[samples.count / 2], p99: samples[min(samples.count - 1, samples.count * 99 / 100)],
             perSecond: Double(samples.count) / seconds
         )
-        print(String(format: "%@ p50 %7.3f ms  p99 %7.3f ms  %9.0f ops/s", name.padding(toLength: 48, withPad: " ", startingAt: 0) as NSString, figures.p50, figures.p99, figures.perSecond))
+        print(
+            String(
+                format: "%@ p50 %7.3f ms  p99 %7.3f ms  %9.0f ops/s", name.padding(toLength: 48, withPad: " ", startingAt: 0) as NSString,
+                figures.p50, figures.p99, figures.perSecond))
         return figures
     }
 }

@@ -6,8 +6,9 @@ import NovyseDevServers
 import NovyseService
 import NovyseSocketIOCodec
 import NovyseStorage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a connected device costs the fan-out, and how long a message takes from the command API to the
@@ -37,7 +38,8 @@ struct FanoutBench: AsyncParsableCommand {
         }
         let descriptors = Self.raiseOpenFileLimit()
         guard descriptors >= sockets + members + 256 else {
-            throw ValidationError("the open-file limit is \(descriptors); \(sockets) sockets need about \(sockets + members + 256) (raise the hard limit)")
+            throw ValidationError(
+                "the open-file limit is \(descriptors); \(sockets) sockets need about \(sockets + members + 256) (raise the hard limit)")
         }
         let stack = try await FanoutBenchStack.start(databaseURL: databaseURL, redisURL: redisURL)
         do {
@@ -51,7 +53,9 @@ struct FanoutBench: AsyncParsableCommand {
     }
 
     private func measure(_ stack: FanoutBenchStack) async throws {
-        print("sockets=\(sockets) members=\(members) rate=\(rate)/s seconds=\(seconds) database=\(DatabaseConfiguration.redacted(try database.resolvedURL()))")
+        print(
+            "sockets=\(sockets) members=\(members) rate=\(rate)/s seconds=\(seconds) database=\(DatabaseConfiguration.redacted(try database.resolvedURL()))"
+        )
         // Members of the measured chat, connected first; every message:new they get is timed.
         let arrivals = NIOLockedValueBox<[(sequence: Int, at: ContinuousClock.Instant)]>([])
         let chatNew = NIOLockedValueBox(0)
@@ -63,12 +67,13 @@ struct FanoutBench: AsyncParsableCommand {
             let (id, token) = try await stack.user("bench\(run)m\(index)")
             memberIDs.append(id)
             memberTokens.append(token)
-            memberSockets.append(try await BenchSocket.connect(port: stack.fanoutPort, token: token) { event, at in
-                let packet = Substring(event.data?.jsonText ?? "")
-                if packet.hasPrefix(#"["chat:new""#) { chatNew.withLockedValue { $0 += 1 } }
-                guard let sequence = Self.sequence(in: packet) else { return }
-                arrivals.withLockedValue { $0.append((sequence, at)) }
-            })
+            memberSockets.append(
+                try await BenchSocket.connect(port: stack.fanoutPort, token: token) { event, at in
+                    let packet = Substring(event.data?.jsonText ?? "")
+                    if packet.hasPrefix(#"["chat:new""#) { chatNew.withLockedValue { $0 += 1 } }
+                    guard let sequence = Self.sequence(in: packet) else { return }
+                    arrivals.withLockedValue { $0.append((sequence, at)) }
+                })
         }
         let chat = try await stack.chat(owner: memberTokens[0], members: Array(memberIDs.dropFirst()))
         try await Self.waitUntil("chat:new on every member", timeout: .seconds(30)) { chatNew.withLockedValue { $0 } == members }
@@ -81,11 +86,12 @@ struct FanoutBench: AsyncParsableCommand {
         let openSeconds = Self.seconds(ContinuousClock.now - opened)
         try await Task.sleep(for: .seconds(3))  // presence writes and buffers settle
         let after = stack.fanoutResidentBytes
-        print(String(
-            format: "idle sockets: %d opened in %.1f s (%.0f/s); fan-out RSS %.1f MiB -> %.1f MiB: %.1f KiB per connection",
-            idle.count, openSeconds, Double(idle.count) / max(openSeconds, 0.001), Double(before) / 1_048_576,
-            Double(after) / 1_048_576, idle.isEmpty ? 0 : Double(after - before) / Double(idle.count) / 1024
-        ))
+        print(
+            String(
+                format: "idle sockets: %d opened in %.1f s (%.0f/s); fan-out RSS %.1f MiB -> %.1f MiB: %.1f KiB per connection",
+                idle.count, openSeconds, Double(idle.count) / max(openSeconds, 0.001), Double(before) / 1_048_576,
+                Double(after) / 1_048_576, idle.isEmpty ? 0 : Double(after - before) / Double(idle.count) / 1024
+            ))
 
         // (b) Latency: a steady rate of messages through the command API, each timed to every member's socket.
         let sentAt = NIOLockedValueBox<[Int: ContinuousClock.Instant]>([:])
@@ -111,12 +117,14 @@ struct FanoutBench: AsyncParsableCommand {
             sent[arrival.sequence].map { Self.milliseconds(arrival.at - $0) }
         }.sorted()
         guard !latencies.isEmpty else { throw ValidationError("no message reached a socket (\(failures) of \(total) sends failed)") }
-        print(String(
-            format: "send-to-socket latency, %d messages x %d members at %d/s (%d sockets held): p50 %.2f ms  p99 %.2f ms  max %.2f ms; %d of %d deliveries, %d failed sends",
-            total, members, rate, idle.count + members, latencies[latencies.count / 2],
-            latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies[latencies.count - 1],
-            latencies.count, expected, failures
-        ))
+        print(
+            String(
+                format:
+                    "send-to-socket latency, %d messages x %d members at %d/s (%d sockets held): p50 %.2f ms  p99 %.2f ms  max %.2f ms; %d of %d deliveries, %d failed sends",
+                total, members, rate, idle.count + members, latencies[latencies.count / 2],
+                latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies[latencies.count - 1],
+                latencies.count, expected, failures
+            ))
         for socket in idle + memberSockets { socket.close() }
     }
 

@@ -48,22 +48,29 @@ struct ProjectorBench: AsyncParsableCommand {
 
             // 1. Write.
             let written = try await write(client, logger: logger)
-            print(String(format: "write:   %8d events in %7.2f s  %9.0f events/s  (%d writers, CommandStore)",
-                         written.events, written.seconds, Double(written.events) / written.seconds, writers))
+            print(
+                String(
+                    format: "write:   %8d events in %7.2f s  %9.0f events/s  (%d writers, CommandStore)",
+                    written.events, written.seconds, Double(written.events) / written.seconds, writers))
 
             // 2. Live apply, one consumer.
             let entries = try await drainOutbox(client, logger: logger)
             let firstHalf = entries.count / 2
             let live = try await applyAll(Array(entries[..<firstHalf]), projector, appliers: 1)
-            print(String(format: "live:    %8d items  in %7.2f s  %9.0f events/s  (one consumer, batches of %d; %d applied, %d creations, %d duplicates, %d healed)",
-                         live.items, live.seconds, Double(live.items) / live.seconds, batch,
-                         live.report.applied, live.report.creations, live.report.duplicates, live.report.healed))
+            print(
+                String(
+                    format:
+                        "live:    %8d items  in %7.2f s  %9.0f events/s  (one consumer, batches of %d; %d applied, %d creations, %d duplicates, %d healed)",
+                    live.items, live.seconds, Double(live.items) / live.seconds, batch,
+                    live.report.applied, live.report.creations, live.report.duplicates, live.report.healed))
 
             // 3. Live apply of the rest by concurrent appliers, streams split as partitions would split them.
             if appliers > 1 {
                 let parallel = try await applyAll(Array(entries[firstHalf...]), projector, appliers: appliers)
-                print(String(format: "live:    %8d items  in %7.2f s  %9.0f events/s  (%d concurrent consumers, batches of %d)",
-                             parallel.items, parallel.seconds, Double(parallel.items) / parallel.seconds, appliers, batch))
+                print(
+                    String(
+                        format: "live:    %8d items  in %7.2f s  %9.0f events/s  (%d concurrent consumers, batches of %d)",
+                        parallel.items, parallel.seconds, Double(parallel.items) / parallel.seconds, appliers, batch))
             } else {
                 _ = try await applyAll(Array(entries[firstHalf...]), projector, appliers: 1)
             }
@@ -71,8 +78,10 @@ struct ProjectorBench: AsyncParsableCommand {
 
             // 4. Replay from zero.
             let replay = try await projector.replay(swap: false)
-            print(String(format: "replay:  %8lld items  in %7.2f s  %9.0f items/s  (replay_all into snapshot_rebuild)",
-                         replay.items, replay.seconds, replay.itemsPerSecond))
+            print(
+                String(
+                    format: "replay:  %8lld items  in %7.2f s  %9.0f items/s  (replay_all into snapshot_rebuild)",
+                    replay.items, replay.seconds, replay.itemsPerSecond))
             print("snapshot after live apply: \(lag.streamsBehind) streams behind; equals a replay from zero: \(replay.matches)")
             if !replay.matches || lag.streamsBehind != 0 { throw ExitCode(1) }
         }
@@ -123,7 +132,8 @@ struct ProjectorBench: AsyncParsableCommand {
                             try await store.editMessage(sent.messageID, in: chat, content: "edited \(writer)-\(cycle)", by: author, on: connection)
                         }
                         _ = try await store.transaction(idempotency: nil) { connection in
-                            try await store.setReaction(["👍", "🎉", "❤️", "😂"][cycle % 4], on: sent.messageID, in: chat, by: reactor, present: true, on: connection)
+                            try await store.setReaction(
+                                ["👍", "🎉", "❤️", "😂"][cycle % 4], on: sent.messageID, in: chat, by: reactor, present: true, on: connection)
                         }
                         written += 3
                     }

@@ -33,12 +33,14 @@ struct QueryBench: AsyncParsableCommand {
             let held = try QueryBenchWorld.cursors(of: start)
             try await world.writeDelta(items: delta, client: client, logger: logger)
             try await world.project(client: client, logger: logger)
-            let current = try QueryBenchWorld.cursors(of: try await store.sync(caller: world.user, cursors: held, limit: 100_000, latestMessages: 50), base: held)
+            let current = try QueryBenchWorld.cursors(
+                of: try await store.sync(caller: world.user, cursors: held, limit: 100_000, latestMessages: 50), base: held)
 
             let answer = try await store.sync(caller: world.user, cursors: held, limit: 100_000, latestMessages: 50)
             let items = answer.messages.count + answer.chatEvents.count + answer.userEvents.count + answer.localEvents.count
-            print("user: \(start.newChats.count) chats, \(start.newUsers.count) users, \(start.messages.count) messages in initialize; "
-                + "delta: \(items) items; count=\(count) concurrency=\(concurrency) database=\(DatabaseConfiguration.redacted(url))")
+            print(
+                "user: \(start.newChats.count) chats, \(start.newUsers.count) users, \(start.messages.count) messages in initialize; "
+                    + "delta: \(items) items; count=\(count) concurrency=\(concurrency) database=\(DatabaseConfiguration.redacted(url))")
             try await measure("initialize (\(start.newChats.count) chats)") {
                 _ = try await store.sync(caller: world.user, cursors: .empty, limit: 100_000, latestMessages: 50)
             }
@@ -70,12 +72,13 @@ struct QueryBench: AsyncParsableCommand {
             return try await group.reduce(into: []) { $0 += $1 }.sorted()
         }
         let seconds = Self.milliseconds(clock.now - started) / 1000
-        print(String(
-            format: "%@ p50 %7.2f ms  p99 %7.2f ms  %7.0f answers/s",
-            name.padding(toLength: 40, withPad: " ", startingAt: 0) as NSString,
-            samples[samples.count / 2], samples[min(samples.count - 1, samples.count * 99 / 100)],
-            Double(samples.count) / seconds
-        ))
+        print(
+            String(
+                format: "%@ p50 %7.2f ms  p99 %7.2f ms  %7.0f answers/s",
+                name.padding(toLength: 40, withPad: " ", startingAt: 0) as NSString,
+                samples[samples.count / 2], samples[min(samples.count - 1, samples.count * 99 / 100)],
+                Double(samples.count) / seconds
+            ))
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

@@ -69,7 +69,9 @@ struct DemoScenario {
         let report = try await carol.device.sync()
         await carol.device.connect()
         print("• Carol comes back: one update cycle (\(report.answers) answer\(report.answers == 1 ? "" : "s")) brought \(report.total) items:")
-        print("    \(report.messages) new message(s), \(report.chatEvents) chat event(s), \(report.userEvents) profile event(s), \(report.localEvents) private event(s)")
+        print(
+            "    \(report.messages) new message(s), \(report.chatEvents) chat event(s), \(report.userEvents) profile event(s), \(report.localEvents) private event(s)"
+        )
         for line in report.lines.prefix(8) { print("    - \(line)") }
 
         var converged = true
@@ -79,7 +81,9 @@ struct DemoScenario {
             let mirror = try await person.device.snapshot()
             let differences = server.differences(from: mirror)
             if differences.isEmpty {
-                print("• \(person.name)'s mirror equals a fresh initialize + full history: \(mirror.chats.count) chat, \(mirror.users.count) users, \(mirror.messages.count) messages, row for row ✓")
+                print(
+                    "• \(person.name)'s mirror equals a fresh initialize + full history: \(mirror.chats.count) chat, \(mirror.users.count) users, \(mirror.messages.count) messages, row for row ✓"
+                )
             } else {
                 converged = false
                 print("• \(person.name)'s mirror DIFFERS from the server:")

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import NovyseCore
 import NovyseDevServers
 import NovyseService
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The two services `bench fanout` measures, started by the benchmark itself from the binaries next to
 /// `novysectl` on the given Postgres and Redis, on free loopback ports, with a private JWT secret, admin
@@ -110,8 +111,8 @@ struct FanoutBenchStack: Sendable {
     /// The fan-out process's resident memory, from `/proc/<pid>/status` (`VmRSS`), in bytes.
     var fanoutResidentBytes: Int {
         guard let status = try? String(contentsOfFile: "/proc/\(fanout.pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
         else { return 0 }
         return kilobytes * 1024
     }
@@ -119,9 +120,11 @@ struct FanoutBenchStack: Sendable {
     private func call(_ method: String, _ path: String, headers: [String: String], body: String) async throws -> [String: Any] {
         var headers = headers
         headers["Content-Type"] = "application/json"
-        guard let response = await HTTPProbe.request(
-            port: commandPort, method: method, path: path, headers: headers, body: body, timeout: .seconds(20)
-        ) else { throw DevServerError.notReady("no answer to \(method) \(path)") }
+        guard
+            let response = await HTTPProbe.request(
+                port: commandPort, method: method, path: path, headers: headers, body: body, timeout: .seconds(20)
+            )
+        else { throw DevServerError.notReady("no answer to \(method) \(path)") }
         return (try? JSONSerialization.jsonObject(with: Data(response.body.utf8))) as? [String: Any] ?? ["status": response.status]
     }
 

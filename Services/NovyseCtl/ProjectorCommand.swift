@@ -74,9 +74,10 @@ struct ProjectorStatusCommand: AsyncParsableCommand {
                     let summary = try await redis.xpending(key, group: group)
                     holders.merge(summary.consumers, uniquingKeysWith: +)
                 }
-                print(Self.row([
-                    "\(partition)", key, "\(length)", "\(info.pending)", info.lag.map(String.init) ?? "?", "\(info.consumers)",
-                ]))
+                print(
+                    Self.row([
+                        "\(partition)", key, "\(length)", "\(info.pending)", info.lag.map(String.init) ?? "?", "\(info.consumers)",
+                    ]))
             }
             print(Self.row(["total", "", "\(totals.length)", "\(totals.pending)", totals.lagKnown ? "\(totals.lag)" : "?", ""]))
             if !holders.isEmpty {

@@ -22,7 +22,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard handle.count >= 3, handle.count <= 32,
-                  handle.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." })
+                handle.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." })
             else { throw ValidationError("the handle must be 3–32 letters, digits, '_' or '.'") }
             guard !name.isEmpty, name.count <= 64 else { throw ValidationError("the name must be 1–64 characters") }
         }

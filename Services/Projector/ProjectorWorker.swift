@@ -244,7 +244,7 @@ struct ProjectorWorker: Service {
         var latest: Date?
         for entry in newest where !entry.isCreation {
             guard let stamp = try? JSONDecoder().decode(CreatedAt.self, from: Data(entry.json.utf8)),
-                  let text = stamp.createdAt, let date = Timestamp.parse(text)
+                let text = stamp.createdAt, let date = Timestamp.parse(text)
             else { continue }
             if latest.map({ date > $0 }) ?? true { latest = date }
         }

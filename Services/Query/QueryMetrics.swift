@@ -13,7 +13,8 @@ struct QueryMetrics: Sendable {
     let answerItems = Recorder(label: "novyse_query_answer_items")
 
     func record(_ answer: SyncAnswer) {
-        let count = answer.messages.count + answer.chatEvents.count + answer.userEvents.count + answer.localEvents.count
+        let count =
+            answer.messages.count + answer.chatEvents.count + answer.userEvents.count + answer.localEvents.count
             + answer.newChats.count + answer.newUsers.count
         items.increment(by: count)
         answerItems.record(count)

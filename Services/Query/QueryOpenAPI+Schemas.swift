@@ -47,8 +47,9 @@ extension QueryOpenAPI {
 
     static var schemas: [(String, String)] {
         let event: (Bool) -> String = { withChat in
-            object([("id", id), ("prevID", id), ("type", #"{"type":"string"}"#)] + (withChat ? [("chatUUID", uuid)] : [])
-                + [("userUUID", uuid), ("createdAt", time), ("payload", #"{"type":"object","required":["current"]}"#)])
+            object(
+                [("id", id), ("prevID", id), ("type", #"{"type":"string"}"#)] + (withChat ? [("chatUUID", uuid)] : [])
+                    + [("userUUID", uuid), ("createdAt", time), ("payload", #"{"type":"object","required":["current"]}"#)])
         }
         let profile: [(String, String)] = [
             ("uuid", uuid), ("handle", #"{"type":"string"}"#), ("name", #"{"type":"string"}"#),
@@ -68,18 +69,23 @@ extension QueryOpenAPI {
             ("pinned", #"{"type":"boolean"}"#),
             ("reactions", array(object([("userUUID", uuid), ("reaction", #"{"type":"string"}"#)]))),
         ])
-        let members: String = array(object([
-            ("userUUID", uuid), ("role", #"{"enum":["OWNER","ADMIN","MEMBER"]}"#), ("joinedAt", time),
-        ]))
+        let members: String = array(
+            object([
+                ("userUUID", uuid), ("role", #"{"enum":["OWNER","ADMIN","MEMBER"]}"#), ("joinedAt", time),
+            ]))
         let chat: String = object([
             ("uuid", uuid), ("type", #"{"enum":["DM","GROUP","CHANNEL"]}"#), ("name", nullableText), ("createdAt", time),
             ("members", members), ("pinnedMessages", array(id)), ("eventID", id), ("messageID", id),
             ("hasMoreHistory", #"{"type":"boolean"}"#),
-            ("hasMoreMembers", #"{"type":"boolean","description":"members lists at most NOVYSE_QUERY_CHAT_MEMBERS (default 100): the caller, the owner and admins, then others by userUUID; true when GET /chat/members has more"}"#),
+            (
+                "hasMoreMembers",
+                #"{"type":"boolean","description":"members lists at most NOVYSE_QUERY_CHAT_MEMBERS (default 100): the caller, the owner and admins, then others by userUUID; true when GET /chat/members has more"}"#
+            ),
         ])
-        let folders: String = array(object([
-            ("folderID", #"{"type":"string"}"#), ("name", #"{"type":"string"}"#), ("chatUUIDs", array(uuid)),
-        ]))
+        let folders: String = array(
+            object([
+                ("folderID", #"{"type":"string"}"#), ("name", #"{"type":"string"}"#), ("chatUUIDs", array(uuid)),
+            ]))
         let local: String = object([
             ("user", object(profile + [("eventID", id)])),
             ("pinnedChats", array(object([("chatUUID", uuid), ("position", #"{"type":"integer"}"#)]))),
@@ -87,10 +93,12 @@ extension QueryOpenAPI {
             ("folders", folders),
             ("theme", nullableText),
         ])
-        let request: String = strict(object([
-            ("local", strict(object([("eventID", id)]))), ("chats", array(chatCursor)), ("users", array(userCursor)),
-            ("limit", #"{"type":"integer","minimum":1}"#),
-        ], required: ["local"]))
+        let request: String = strict(
+            object(
+                [
+                    ("local", strict(object([("eventID", id)]))), ("chats", array(chatCursor)), ("users", array(userCursor)),
+                    ("limit", #"{"type":"integer","minimum":1}"#),
+                ], required: ["local"]))
         let initializeData: [(String, String)] = [
             ("local", ref("Local")), ("users", array(ref("User"))), ("chats", array(ref("Chat"))),
             ("messages", array(ref("Message"))),

@@ -5,8 +5,10 @@ import NovyseService
 @main
 struct QueryServiceMain {
     static func main() async {
-        await ServiceLauncher.run(.query, routerSetup: { runtime in
-            (QueryRouter.build(try QueryDependencies(runtime: runtime, environment: EnvironmentReader())), [])
-        })
+        await ServiceLauncher.run(
+            .query,
+            routerSetup: { runtime in
+                (QueryRouter.build(try QueryDependencies(runtime: runtime, environment: EnvironmentReader())), [])
+            })
     }
 }

@@ -7,7 +7,10 @@ import GRDB
 /// UUIDs lowercase. Left out are the fields that are not state: `clientMessageID` (only pushes carry it)
 /// and `hasMoreHistory` (it depends on when the chat arrived).
 public struct MirrorSnapshot: Sendable, Equatable {
-    public struct Member: Sendable, Equatable, Hashable { public var userUUID, role: String; public var joinedAt: String? }
+    public struct Member: Sendable, Equatable, Hashable {
+        public var userUUID, role: String
+        public var joinedAt: String?
+    }
     public struct Chat: Sendable, Equatable {
         public var uuid, type: String
         public var name: String?
@@ -28,7 +31,10 @@ public struct MirrorSnapshot: Sendable, Equatable {
         public var deleted, pinned: Bool
         public var reactions: [Reaction]
     }
-    public struct Folder: Sendable, Equatable { public var folderID, name: String; public var chatUUIDs: [String] }
+    public struct Folder: Sendable, Equatable {
+        public var folderID, name: String
+        public var chatUUIDs: [String]
+    }
     public struct Settings: Sendable, Equatable {
         public var userUUID: String
         public var eventID: Int64

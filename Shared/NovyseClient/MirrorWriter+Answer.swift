@@ -43,9 +43,10 @@ extension MirrorWriter {
         guard let local = try Int64.fetchOne(db, sql: "SELECT event_id FROM local_state WHERE id = 1") else { return nil }
         var chats: [JSONValue] = []
         for row in try Row.fetchAll(db, sql: "SELECT uuid, event_id, message_id FROM chats ORDER BY uuid") {
-            chats.append(.object([
-                "chatUUID": .string(row["uuid"]), "eventID": .integer(row["event_id"]), "messageID": .integer(row["message_id"]),
-            ]))
+            chats.append(
+                .object([
+                    "chatUUID": .string(row["uuid"]), "eventID": .integer(row["event_id"]), "messageID": .integer(row["message_id"]),
+                ]))
         }
         var users: [JSONValue] = []
         for row in try Row.fetchAll(db, sql: "SELECT uuid, profile_event_id FROM users ORDER BY uuid") {

@@ -9,14 +9,15 @@ extension MirrorWriter {
     /// A chat event: checked against the chat's `eventID`, applied, cursor moved.
     mutating func applyChatEvent(_ event: [String: JSONValue]) throws {
         guard let id = event["id"]?.int64Value, let chat = event["chatUUID"]?.uuidValue?.key,
-              let type = event["type"]?.stringValue, let actor = event["userUUID"]?.uuidValue?.key
+            let type = event["type"]?.stringValue, let actor = event["userUUID"]?.uuidValue?.key
         else { throw NovyseClientError.malformed("chat event without id/chatUUID/type/userUUID") }
         guard let cursor = try Int64.fetchOne(db, sql: "SELECT event_id FROM chats WHERE uuid = ?", arguments: [chat]) else {
             try violation("chat event \(id) for chat \(chat) the device does not hold")
             return
         }
         if id <= cursor { try violation("chat event \(id) at or behind cursor \(cursor) of chat \(chat) (twice or out of order)") }
-        let role = try answerRoles[chat]
+        let role =
+            try answerRoles[chat]
             ?? String.fetchOne(db, sql: "SELECT role FROM members WHERE chat_uuid = ? AND user_uuid = ?", arguments: [chat, me])
         let privileged = role.map { $0 != "MEMBER" } ?? false
         let prev = event["prevID"]?.int64Value ?? -1
@@ -38,7 +39,8 @@ extension MirrorWriter {
             )
         case "REACTION_ADDED":
             if let message, let reaction = payload["reaction"]?.stringValue,
-               try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE id = ?", arguments: [message]) != nil {
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE id = ?", arguments: [message]) != nil
+            {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO reactions (message_id, user_uuid, reaction) VALUES (?, ?, ?)",
                     arguments: [message, actor, reaction]
@@ -78,9 +80,10 @@ extension MirrorWriter {
         }
         try db.execute(sql: "UPDATE chats SET event_id = ? WHERE uuid = ?", arguments: [id, chat])
         report.chatEvents += 1
-        report.note("\(type) in chat \(chat.prefix(8))" + (message.map { " on message \($0)" } ?? "")
-            + (type == "MESSAGE_EDITED" ? ": \(payload["current"]?.stringValue ?? "")" : "")
-            + (type.hasPrefix("REACTION") ? " \(payload["reaction"]?.stringValue ?? "")" : ""))
+        report.note(
+            "\(type) in chat \(chat.prefix(8))" + (message.map { " on message \($0)" } ?? "")
+                + (type == "MESSAGE_EDITED" ? ": \(payload["current"]?.stringValue ?? "")" : "")
+                + (type.hasPrefix("REACTION") ? " \(payload["reaction"]?.stringValue ?? "")" : ""))
     }
 
     /// The mirror column of each profile event type.
@@ -94,7 +97,7 @@ extension MirrorWriter {
     /// chain: the owner gets the full log), applied, cursor moved.
     mutating func applyProfileEvent(_ event: [String: JSONValue]) throws {
         guard let id = event["id"]?.int64Value, let user = event["userUUID"]?.uuidValue?.key,
-              let type = event["type"]?.stringValue
+            let type = event["type"]?.stringValue
         else { throw NovyseClientError.malformed("profile event without id/userUUID/type") }
         guard let cursor = try Int64.fetchOne(db, sql: "SELECT profile_event_id FROM users WHERE uuid = ?", arguments: [user]) else {
             try violation("profile event \(id) for user \(user) the device does not hold")

@@ -23,7 +23,8 @@ extension NovyseClient {
                 let oldest = try await database.read { db in
                     try Int64.fetchOne(db, sql: "SELECT min(id) FROM messages WHERE chat_uuid = ?", arguments: [chat.key])
                 }
-                let path = "/chat/history?chatUUID=\(chat.key)&limit=\(configuration.historyPageSize)"
+                let path =
+                    "/chat/history?chatUUID=\(chat.key)&limit=\(configuration.historyPageSize)"
                     + (oldest.map { "&beforeMessageID=\($0)" } ?? "")
                 let answer = try await withRetries(attempts: configuration.readAttempts) {
                     try await self.api.send(.GET, base: self.configuration.queryURL, path: path)
@@ -35,8 +36,8 @@ extension NovyseClient {
                     var count = 0
                     for message in messages {
                         guard let id = message["id"]?.int64Value,
-                              try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE id = ?", arguments: [id]) == nil,
-                              try Bool.fetchOne(db, sql: "SELECT 1 FROM chats WHERE uuid = ?", arguments: [chat.key]) != nil
+                            try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE id = ?", arguments: [id]) == nil,
+                            try Bool.fetchOne(db, sql: "SELECT 1 FROM chats WHERE uuid = ?", arguments: [chat.key]) != nil
                         else { continue }
                         _ = try writer.upsertMessage(message, chat: chat.key)
                         count += 1

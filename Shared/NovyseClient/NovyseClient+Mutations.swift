@@ -49,9 +49,11 @@ extension NovyseClient {
 
     /// `POST /message`. Resending with the same `clientMessageID` returns the original message.
     public func sendMessage(_ content: String, in chat: UUID, clientMessageID: UUID = UUID()) async throws -> MutationResult {
-        try await mutate("POST", "/message", body: [
-            "chatUUID": .string(chat.key), "content": .string(content), "clientMessageID": .string(clientMessageID.key),
-        ])
+        try await mutate(
+            "POST", "/message",
+            body: [
+                "chatUUID": .string(chat.key), "content": .string(content), "clientMessageID": .string(clientMessageID.key),
+            ])
     }
 
     /// `PATCH /message` (the author only).
@@ -66,9 +68,11 @@ extension NovyseClient {
 
     /// `PUT`/`DELETE /message/reaction`.
     public func react(_ reaction: String, to message: Int64, in chat: UUID, add: Bool = true) async throws -> MutationResult {
-        try await mutate(add ? "PUT" : "DELETE", "/message/reaction", body: [
-            "chatUUID": .string(chat.key), "messageID": .integer(message), "reaction": .string(reaction),
-        ])
+        try await mutate(
+            add ? "PUT" : "DELETE", "/message/reaction",
+            body: [
+                "chatUUID": .string(chat.key), "messageID": .integer(message), "reaction": .string(reaction),
+            ])
     }
 
     /// `PUT`/`DELETE /message/pin`.
@@ -78,9 +82,11 @@ extension NovyseClient {
 
     /// `PUT /chat/members/role` (the owner of a group or channel; `.owner` hands ownership over).
     public func setRole(_ role: MemberRole, of user: UUID, in chat: UUID) async throws -> MutationResult {
-        try await mutate("PUT", "/chat/members/role", body: [
-            "chatUUID": .string(chat.key), "userUUID": .string(user.key), "role": .string(role.rawValue),
-        ])
+        try await mutate(
+            "PUT", "/chat/members/role",
+            body: [
+                "chatUUID": .string(chat.key), "userUUID": .string(user.key), "role": .string(role.rawValue),
+            ])
     }
 
     /// `POST /chat/members` (admins of a group or channel).
@@ -127,8 +133,10 @@ extension NovyseClient {
     /// `PUT /folder` (create or replace) or, with `chats` nil, `DELETE /folder`.
     public func putFolder(_ folderID: String, name: String = "", chats: [UUID]?) async throws -> MutationResult {
         guard let chats else { return try await mutate("DELETE", "/folder", body: ["folderID": .string(folderID)]) }
-        return try await mutate("PUT", "/folder", body: [
-            "folderID": .string(folderID), "name": .string(name), "chatUUIDs": .array(chats.map { .string($0.key) }),
-        ])
+        return try await mutate(
+            "PUT", "/folder",
+            body: [
+                "folderID": .string(folderID), "name": .string(name), "chatUUIDs": .array(chats.map { .string($0.key) }),
+            ])
     }
 }

@@ -56,8 +56,9 @@ extension MirrorWriter {
             let outcome = Self.decide(id: event["id"]?.int64Value, prev: event["prevID"]?.int64Value, cursor: row?["event_id"])
             guard outcome == .applied else { return outcome }
             if let message = event["payload"]?.objectValue?["messageID"]?.int64Value, let messageCursor: Int64 = row?["message_id"],
-               message > messageCursor,
-               try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE id = ?", arguments: [message]) == nil {
+                message > messageCursor,
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE id = ?", arguments: [message]) == nil
+            {
                 return .gap  // the message itself has not arrived yet
             }
             try applyChatEvent(event)

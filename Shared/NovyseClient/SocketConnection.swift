@@ -109,7 +109,10 @@ final class SocketConnection: Sendable {
             url: try WebSocketURL(url), auth: .object(["token": .string(token)])
         )
         defer { client.drop() }
-        state.withLock { $0.connected = true; $0.connects += 1 }
+        state.withLock {
+            $0.connected = true
+            $0.connects += 1
+        }
         signals.yield(.connected)
         await withTaskCancellationHandler {
             for await packet in client.packets {

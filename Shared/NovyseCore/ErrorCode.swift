@@ -71,18 +71,18 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable, CustomStringConv
     public var status: Int {
         switch self {
         case .badRequest, .invalidJSON, .invalidBody, .unknownField, .invalidField, .contentTooLong, .emptyUpdate,
-             .invalidIdempotencyKey, .duplicateChat, .duplicateUser, .tooManyCursors:
+            .invalidIdempotencyKey, .duplicateChat, .duplicateUser, .tooManyCursors:
             400
         case .authNoToken, .authInvalidToken, .authTokenExpired, .adminTokenRequired: 401
         case .notAMember, .adminOnly, .ownerOnly, .authorOnly, .authorOrAdminOnly, .dmMembersFixed, .dmRolesFixed,
-             .cannotRemoveOwner:
+            .cannotRemoveOwner:
             403
         case .notFound, .unknownChat, .unknownMessage, .unknownUser, .unknownFolder: 404
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
         case .lastOwner, .roleUnchanged, .alreadyMember, .notMember, .messageDeleted, .reactionExists, .reactionNotFound,
-             .alreadyPinned, .notPinned, .notMuted, .handleTaken, .clientMessageIDReused:
+            .alreadyPinned, .notPinned, .notMuted, .handleTaken, .clientMessageIDReused:
             409
         case .idempotencyKeyReused, .limitReached: 422
         case .rateLimited, .tooManySockets: 429

@@ -4,11 +4,11 @@ import Foundation
 /// Lengths count Unicode scalars (code points), as JSON Schema's `minLength`/`maxLength` do, so the OpenAPI
 /// bounds are the services' bounds exactly.
 public enum Limits {
-    public static let messageContent = 1...4000          // characters; not only whitespace
-    public static let reaction = 1...32                   // one emoji or a short code
+    public static let messageContent = 1...4000  // characters; not only whitespace
+    public static let reaction = 1...32  // one emoji or a short code
     public static let chatName = 1...128
-    public static let groupMembers = 0...500              // other members given at creation
-    public static let handle = 3...32                     // letters, digits, '_' and '.'
+    public static let groupMembers = 0...500  // other members given at creation
+    public static let handle = 3...32  // letters, digits, '_' and '.'
     public static let name = 1...64
     public static let surname = 0...64
     public static let biography = 0...500
@@ -35,7 +35,7 @@ public enum Limits {
     public static func isValidBirthday(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1900...2100).contains(year), (1...12).contains(month)
+            (1900...2100).contains(year), (1...12).contains(month)
         else { return false }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]

@@ -33,8 +33,10 @@ public struct PipelineEntry: Sendable, Equatable {
 
     /// The field list for `XADD`.
     public var fields: [(String, String)] {
-        var fields = [("kind", stream.kind.description), ("key", stream.key.uuidString.lowercased()),
-                      ("id", String(id)), ("prev", String(prevID)), ("item", json)]
+        var fields = [
+            ("kind", stream.kind.description), ("key", stream.key.uuidString.lowercased()),
+            ("id", String(id)), ("prev", String(prevID)), ("item", json),
+        ]
         if let eventPosition { fields.append(("at", String(eventPosition))) }
         return fields
     }
@@ -43,10 +45,10 @@ public struct PipelineEntry: Sendable, Equatable {
     /// acknowledges and leaves to the heal from Postgres.
     public init?(fields: [String: String]) {
         guard let kindName = fields["kind"], let kind = StreamKind(name: kindName),
-              let keyText = fields["key"], let key = UUID(uuidString: keyText),
-              let idText = fields["id"], let id = Int64(idText),
-              let prevText = fields["prev"], let prevID = Int64(prevText),
-              let json = fields["item"]
+            let keyText = fields["key"], let key = UUID(uuidString: keyText),
+            let idText = fields["id"], let id = Int64(idText),
+            let prevText = fields["prev"], let prevID = Int64(prevText),
+            let json = fields["item"]
         else { return nil }
         let eventPosition: Int64?
         if let text = fields["at"] {

@@ -35,7 +35,8 @@ public struct ProfileUpdate: Sendable, Equatable {
         case (.handleChanged, .string(let handle)):
             guard Limits.isValidHandle(handle) else { throw .invalid(field, "3–32 letters, digits, '_' or '.'") }
         case (.nameChanged, .string(let text)):
-            guard Limits.name.contains(text.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.count), Limits.name.contains(text.unicodeScalars.count)
+            guard Limits.name.contains(text.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.count),
+                Limits.name.contains(text.unicodeScalars.count)
             else { throw .invalid(field, "1–64 characters") }
         case (.surnameChanged, .string(let text)):
             guard Limits.surname.contains(text.unicodeScalars.count) else { throw .invalid(field, "at most 64 characters") }

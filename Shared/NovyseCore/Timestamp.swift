@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The one time format of the wire contract: ISO-8601 UTC with milliseconds (`2026-11-24T10:00:00.000Z`).

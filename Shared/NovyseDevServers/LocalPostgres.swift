@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A private PostgreSQL cluster on 127.0.0.1, for `novysectl dev` and the test suite.
@@ -37,17 +37,21 @@ public final class LocalPostgres: Sendable {
         let server = LocalPostgres(port: port, dataDirectory: directory, binDirectory: binDirectory, ownsDirectory: owns)
         try await server.prepareDirectory()
         if !FileManager.default.fileExists(atPath: directory + "/PG_VERSION") {
-            try await server.runAsServerUser("initdb", [
-                "-D", directory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync",
-            ])
+            try await server.runAsServerUser(
+                "initdb",
+                [
+                    "-D", directory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync",
+                ])
         }
         var options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory) -c max_connections=400"
         if !durable {
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         }
-        try await server.runAsServerUser("pg_ctl", [
-            "-D", directory, "-l", directory + "/server.log", "-w", "-t", "60", "-o", options, "start",
-        ])
+        try await server.runAsServerUser(
+            "pg_ctl",
+            [
+                "-D", directory, "-l", directory + "/server.log", "-w", "-t", "60", "-o", options, "start",
+            ])
         if let pid = server.postmasterPID {
             Shell.killWhenParentDies(pid: pid, signal: "INT")
         }
@@ -69,10 +73,12 @@ public final class LocalPostgres: Sendable {
 
     /// Creates a database unless it exists.
     public func createDatabase(_ name: String) async throws {
-        let existing = try await Shell.run(binDirectory + "/psql", [
-            "-h", "127.0.0.1", "-p", "\(port)", "-U", superuser, "-d", "postgres", "-tAc",
-            "SELECT 1 FROM pg_database WHERE datname = '\(name.replacingOccurrences(of: "'", with: "''"))'",
-        ])
+        let existing = try await Shell.run(
+            binDirectory + "/psql",
+            [
+                "-h", "127.0.0.1", "-p", "\(port)", "-U", superuser, "-d", "postgres", "-tAc",
+                "SELECT 1 FROM pg_database WHERE datname = '\(name.replacingOccurrences(of: "'", with: "''"))'",
+            ])
         guard existing.trimmingCharacters(in: .whitespacesAndNewlines) != "1" else { return }
         try await Shell.run(binDirectory + "/createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", superuser, name])
     }
@@ -97,15 +103,17 @@ public final class LocalPostgres: Sendable {
     public func restart(durable: Bool = false) async throws {
         var options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(dataDirectory) -c max_connections=400"
         if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
-        try await runAsServerUser("pg_ctl", [
-            "-D", dataDirectory, "-l", dataDirectory + "/server.log", "-w", "-t", "60", "-o", options, "start",
-        ])
+        try await runAsServerUser(
+            "pg_ctl",
+            [
+                "-D", dataDirectory, "-l", dataDirectory + "/server.log", "-w", "-t", "60", "-o", options, "start",
+            ])
         try await Network.waitUntil("PostgreSQL on port \(port)") { await Network.isListening(port: port) }
     }
 
     private var postmasterPID: Int32? {
         guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
-              let first = text.split(separator: "\n").first
+            let first = text.split(separator: "\n").first
         else { return nil }
         return Int32(first.trimmingCharacters(in: .whitespaces))
     }

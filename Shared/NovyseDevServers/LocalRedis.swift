@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A private `redis-server` on 127.0.0.1 for tests and `novysectl dev`.
@@ -205,9 +205,9 @@ extension LocalRedis {
         defer { close(fd) }
         let request = Array("INFO server\r\n".utf8)
         #if os(Linux)
-        let flags = Int32(MSG_NOSIGNAL)
+            let flags = Int32(MSG_NOSIGNAL)
         #else
-        let flags: Int32 = 0
+            let flags: Int32 = 0
         #endif
         guard send(fd, request, request.count, flags) == request.count else { return false }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A long-running child (a service started by `novysectl dev` or by a test) whose output is prefixed line by

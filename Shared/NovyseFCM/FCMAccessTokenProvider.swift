@@ -118,7 +118,10 @@ public actor FCMAccessTokenProvider {
     }
 
     // swiftlint:disable:next identifier_name
-    private struct TokenAnswer: Decodable { let access_token: String; let expires_in: Int? }
+    private struct TokenAnswer: Decodable {
+        let access_token: String
+        let expires_in: Int?
+    }
 }
 
 extension Duration {

@@ -95,7 +95,8 @@ public final class FCMClient: Sendable {
                     return FCMSendReport(outcome: .failed(.unavailable(status: status, detail: detail)), attempts: attempts)
                 }
                 if let after, after > configuration.maxRetryAfter {
-                    return FCMSendReport(outcome: .failed(.unavailable(status: status, detail: "Retry-After \(after) is beyond the limit")), attempts: attempts)
+                    return FCMSendReport(
+                        outcome: .failed(.unavailable(status: status, detail: "Retry-After \(after) is beyond the limit")), attempts: attempts)
                 }
                 let delay = after ?? backoff(afterAttempt: tries)
                 logger.debug(

@@ -1,9 +1,9 @@
 import CHiredis
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One blocking hiredis connection.
@@ -52,8 +52,8 @@ final class RedisConnection {
             // Keep-alive lets the kernel notice a vanished server on long-idle connections.
             _ = redisEnableKeepAlive(opened)
             #if canImport(Darwin)
-            var one: Int32 = 1
-            _ = setsockopt(connection.fileDescriptor, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+                var one: Int32 = 1
+                _ = setsockopt(connection.fileDescriptor, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
             #endif
             if let password = configuration.password {
                 _ = try connection.command(["AUTH", password], timeout: configuration.commandTimeout)
@@ -150,7 +150,7 @@ final class RedisConnection {
 /// the socket. Linux has no per-socket opt-out, so, like SwiftNIO, ignore SIGPIPE process-wide once.
 private let brokenPipesIgnored: Bool = {
     #if canImport(Glibc)
-    _ = signal(SIGPIPE, SIG_IGN)
+        _ = signal(SIGPIPE, SIG_IGN)
     #endif
     return true
 }()

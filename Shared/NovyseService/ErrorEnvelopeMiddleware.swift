@@ -2,8 +2,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import NovyseCore
-import NovyseStorage
 import NovyseRedis
+import NovyseStorage
 import PostgresNIO
 
 /// Turns every error into the JSON error envelope: typed `APIError`s as they are, Hummingbird's own HTTP
@@ -65,8 +65,9 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
         case .unsupportedMediaType:
             APIError(.unsupportedMediaType, message: "send application/json")
         // Any other refusal of Hummingbird's is still one of the documented codes.
-        default: error.status.code < 500
-            ? APIError(.badRequest, message: error.status.reasonPhrase) : APIError.internalError
+        default:
+            error.status.code < 500
+                ? APIError(.badRequest, message: error.status.reasonPhrase) : APIError.internalError
         }
     }
 

@@ -17,7 +17,8 @@ public struct HealthRoutes: Sendable {
         }
         router.get("/health/ready") { _, _ in
             let report = await readiness.check()
-            let body = #"{"status":"\#(report.status)","postgres":\#(report.postgres),"redis":\#(report.redis),"redisRequired":\#(report.redisRequired)}"#
+            let body =
+                #"{"status":"\#(report.status)","postgres":\#(report.postgres),"redis":\#(report.redis),"redisRequired":\#(report.redisRequired)}"#
             return Self.json(report.ready ? .ok : .serviceUnavailable, body)
         }
         router.get("/metrics") { _, _ in

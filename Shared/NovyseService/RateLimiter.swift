@@ -41,9 +41,10 @@ public struct RateLimiter: Sendable {
         self.keyspace = keyspace
         self.timeout = timeout
         self.logger = logger
-        decisions = Dictionary(uniqueKeysWithValues: ["allowed", "limited", "failed_open"].map {
-            ($0, Counter(label: "novyse_rate_limit_decisions_total", dimensions: [("decision", $0)]))
-        })
+        decisions = Dictionary(
+            uniqueKeysWithValues: ["allowed", "limited", "failed_open"].map {
+                ($0, Counter(label: "novyse_rate_limit_decisions_total", dimensions: [("decision", $0)]))
+            })
     }
 
     /// Takes one token from `bucket` in the subject's bucket (`RedisKeyspace.rateLimit(_:)`).
@@ -56,7 +57,7 @@ public struct RateLimiter: Sendable {
                 try await redis.run(RedisScripts.rateLimitTake, keys: [key], arguments: arguments)
             }
             guard case .array(let parts) = reply, parts.count == 2, case .integer(let allowed) = parts[0],
-                  case .integer(let waitMilliseconds) = parts[1]
+                case .integer(let waitMilliseconds) = parts[1]
             else { throw RedisError.unexpectedReply("rate limit: \(reply)") }
             decision = allowed == 1 ? .allowed : .limited(retryAfter: .milliseconds(max(1, waitMilliseconds)))
         } catch {

@@ -1,6 +1,6 @@
 import Hummingbird
-import NovyseCore
 import NIOCore
+import NovyseCore
 
 extension Request {
     /// The body of a JSON request, collected up to `limit` bytes (beyond it NIO throws, which the error

@@ -13,11 +13,13 @@ public enum ServiceLauncher {
     public typealias Setup = @Sendable (ServiceRuntime, Router<NovyseRequestContext>) async throws -> [any Service]
 
     /// A setup that also chooses the HTTP channel setup (the fan-out service adds a WebSocket upgrade).
-    public typealias ServerSetup = @Sendable (ServiceRuntime, Router<NovyseRequestContext>) async throws
+    public typealias ServerSetup =
+        @Sendable (ServiceRuntime, Router<NovyseRequestContext>) async throws
         -> (services: [any Service], server: HTTPServerBuilder)
 
     /// A setup that builds the whole router itself (with `ServiceRouter.make`), the way tests build it.
-    public typealias RouterSetup = @Sendable (ServiceRuntime) async throws
+    public typealias RouterSetup =
+        @Sendable (ServiceRuntime) async throws
         -> (router: Router<NovyseRequestContext>, services: [any Service])
 
     public static func run(_ kind: ServiceKind, routerSetup: RouterSetup) async {

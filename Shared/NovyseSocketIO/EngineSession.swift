@@ -65,10 +65,11 @@ final class EngineSession<Identity: Sendable>: Sendable {
     ) {
         self.id = id
         let now = ContinuousClock.now
-        state = NIOLockedValueBox(State(
-            transport: transport, nextPingAt: now + configuration.pingInterval,
-            connectDeadline: now + configuration.connectTimeout, admissionSlot: address, handshake: handshake
-        ))
+        state = NIOLockedValueBox(
+            State(
+                transport: transport, nextPingAt: now + configuration.pingInterval,
+                connectDeadline: now + configuration.connectTimeout, admissionSlot: address, handshake: handshake
+            ))
     }
 
     enum EnqueueResult { case queued, overflow, closed }
@@ -195,7 +196,8 @@ final class EngineSession<Identity: Sendable>: Sendable {
             state.socket = .idle
             state.handshake = nil
             state.admissionSlot = nil
-            let delivery: Delivery? = waiter == nil
+            let delivery: Delivery? =
+                waiter == nil
                 ? nil : .closed(remaining: drain(&state, maxBytes: .max), closePacket: closePacket)
             return (closing, waiter, delivery)
         }

@@ -105,7 +105,7 @@ extension SocketIOServer {
                 reading: while let message = try await messages.next() {
                     // The frame limit bounds single frames; a message must also fit, whatever its framing.
                     guard case .text(let text) = message, text.utf8.count <= configuration.maxPayload,
-                          let packet = try? EngineIOPacket.decode(Substring(text))
+                        let packet = try? EngineIOPacket.decode(Substring(text))
                     else {
                         reason = .parseError
                         break reading

@@ -68,7 +68,8 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
     /// Sends one event to many sockets; the packet is encoded once. Returns how many sockets got it queued.
     @discardableResult
     public func emit(toSockets socketIDs: some Sequence<String>, event: String, encodedData: String) -> Int {
-        let packet = String(EngineIOPacket.Kind.message.rawValue)
+        let packet =
+            String(EngineIOPacket.Kind.message.rawValue)
             + SocketIOPacket.encodedEvent(name: event, encodedArguments: [encodedData])
         let targets = sockets.withLockedValue { table in socketIDs.compactMap { table[$0] } }
         var queued = 0
@@ -237,7 +238,11 @@ public final class SocketIOServer<Handler: SocketIOHandler>: Sendable {
 }
 
 /// What the heartbeat sweep does with one session.
-enum SweepAction { case none, ping, timeout(SocketIODisconnectReason), expired }
+enum SweepAction {
+    case none, ping
+    case timeout(SocketIODisconnectReason)
+    case expired
+}
 
 /// Running totals of a `SocketIOServer`.
 public struct SocketIOStats: Sendable, Equatable {

@@ -22,7 +22,7 @@ public struct EngineIOOpen: Sendable, Equatable {
     /// Reads the handshake of an `open` packet; `invalidPayload` when it is another packet or lacks a `sid`.
     public init(_ packet: EngineIOPacket) throws(SocketIOProtocolError) {
         guard packet.kind == .open, case .object(let members)? = JSONValue(packetText: Substring(packet.data)),
-              case .string(let sid)? = members["sid"]
+            case .string(let sid)? = members["sid"]
         else { throw .invalidPayload }
         func number(_ key: String, _ fallback: Int64) -> Int64 {
             switch members[key] {

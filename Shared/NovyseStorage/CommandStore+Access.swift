@@ -37,7 +37,8 @@ extension CommandStore {
     /// The active role of `user` in `chat`, nil when not a member. `lock` share-locks the membership for a
     /// writer that holds no lock of the chat's, so a concurrent removal waits for it.
     func activeRole(chat: UUID, user: UUID, lock: Bool = false, on connection: PostgresConnection) async throws -> MemberRole? {
-        let rows = lock
+        let rows =
+            lock
             ? try await connection.query(
                 """
                 SELECT role FROM novyse.memberships

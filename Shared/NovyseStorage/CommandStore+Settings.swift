@@ -22,7 +22,8 @@ extension CommandStore {
     public func unpinChat(_ chat: UUID, user: UUID, device: String?, on connection: PostgresConnection) async throws -> EventWritten {
         let head = try await lockLocal(user, on: connection)
         try await requireChat(chat, on: connection)
-        let latest = try await latestLocalType(user: user, among: [.chatPinned, .chatUnpinned], key: "chatUUID", value: chat.uuidString.lowercased(), on: connection)
+        let latest = try await latestLocalType(
+            user: user, among: [.chatPinned, .chatUnpinned], key: "chatUUID", value: chat.uuidString.lowercased(), on: connection)
         guard latest == .chatPinned else {
             throw CommandError(.notPinned, message: "the chat is not pinned")
         }
@@ -48,7 +49,8 @@ extension CommandStore {
     public func unmuteChat(_ chat: UUID, user: UUID, device: String?, on connection: PostgresConnection) async throws -> EventWritten {
         let head = try await lockLocal(user, on: connection)
         try await requireChat(chat, on: connection)
-        let latest = try await latestLocalType(user: user, among: [.chatMuted, .chatUnmuted], key: "chatUUID", value: chat.uuidString.lowercased(), on: connection)
+        let latest = try await latestLocalType(
+            user: user, among: [.chatMuted, .chatUnmuted], key: "chatUUID", value: chat.uuidString.lowercased(), on: connection)
         guard latest == .chatMuted else {
             throw CommandError(.notMuted, message: "the chat is not muted")
         }
@@ -94,7 +96,8 @@ extension CommandStore {
             throw CommandError.notAMember
         }
         if try await latestLocalType(user: user, among: [.folderUpdated, .folderDeleted], key: "folderID", value: folderID, on: connection)
-            != .folderUpdated {
+            != .folderUpdated
+        {
             // A new folder: count the user's folders (each folder's latest event is an update), under the
             // user's local-stream lock.
             let folders = try await count(

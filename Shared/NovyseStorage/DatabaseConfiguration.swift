@@ -18,7 +18,7 @@ public struct DatabaseConfiguration: Sendable {
 
     public init(url: String, maximumConnections: Int = 20) throws {
         guard let components = URLComponents(string: url),
-              let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme)
+            let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme)
         else {
             throw StorageError.invalidDatabaseURL("expected postgres://user:password@host:port/database")
         }

@@ -32,12 +32,13 @@ public enum EventLog {
     public static func lock(
         _ stream: StreamID, mode: LockMode = .append, on connection: PostgresConnection, logger: Logger
     ) async throws -> Int64? {
-        let query: PostgresQuery = switch mode {
-        case .append:
-            "SELECT head FROM novyse.streams WHERE kind = \(stream.kind.rawValue) AND key = \(stream.key) FOR NO KEY UPDATE"
-        case .membership:
-            "SELECT head FROM novyse.streams WHERE kind = \(stream.kind.rawValue) AND key = \(stream.key) FOR UPDATE"
-        }
+        let query: PostgresQuery =
+            switch mode {
+            case .append:
+                "SELECT head FROM novyse.streams WHERE kind = \(stream.kind.rawValue) AND key = \(stream.key) FOR NO KEY UPDATE"
+            case .membership:
+                "SELECT head FROM novyse.streams WHERE kind = \(stream.kind.rawValue) AND key = \(stream.key) FOR UPDATE"
+            }
         let rows = try await connection.query(query, logger: logger)
         for try await head in rows.decode(Int64.self) { return head }
         return nil

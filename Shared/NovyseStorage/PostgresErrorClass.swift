@@ -75,7 +75,7 @@ public enum PostgresErrorClass: Sendable, Hashable {
     public var isDeterministic: Bool {
         switch self {
         case .uniqueViolation, .foreignKeyViolation, .notNullViolation, .checkViolation, .integrityViolation,
-             .dataException, .raisedByFunction:
+            .dataException, .raisedByFunction:
             true
         default:
             false

@@ -25,8 +25,9 @@ extension ProjectorStore {
         try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(Self.rebuildSchema)"), logger: logger)
         for table in Self.snapshotTables {
             try await client.query(
-                PostgresQuery(unsafeSQL:
-                    "CREATE TABLE \(Self.rebuildSchema).\(table) (LIKE \(Self.liveSchema).\(table) INCLUDING ALL)"
+                PostgresQuery(
+                    unsafeSQL:
+                        "CREATE TABLE \(Self.rebuildSchema).\(table) (LIKE \(Self.liveSchema).\(table) INCLUDING ALL)"
                 ),
                 logger: logger
             )

@@ -66,11 +66,12 @@ extension QueryStore.Scope {
         for try await (chat, role, member, pending, valid, events, messages, lagging, latest)
             in rows.decode((UUID, String?, Bool, Bool, Bool, Int64, Int64, Bool, Int).self)
         {
-            statuses.append(SyncPlan.ChatStatus(
-                chat: chat, member: member, role: role.flatMap(MemberRole.init(rawValue:)), sent: byChat[chat],
-                cursorsValid: valid, eventPosition: events, messagePosition: messages, lagging: lagging,
-                latestMessages: latest, pending: pending
-            ))
+            statuses.append(
+                SyncPlan.ChatStatus(
+                    chat: chat, member: member, role: role.flatMap(MemberRole.init(rawValue:)), sent: byChat[chat],
+                    cursorsValid: valid, eventPosition: events, messagePosition: messages, lagging: lagging,
+                    latestMessages: latest, pending: pending
+                ))
         }
         return statuses
     }
@@ -115,10 +116,11 @@ extension QueryStore.Scope {
         for try await (user, visible, pending, valid, position, lagging, projected)
             in rows.decode((UUID, Bool, Bool, Bool, Int64, Bool, Bool).self)
         {
-            statuses.append(SyncPlan.UserStatus(
-                user: user, visible: visible, sentEventID: byUser[user], cursorValid: valid, position: position,
-                lagging: lagging, projected: projected, pending: pending
-            ))
+            statuses.append(
+                SyncPlan.UserStatus(
+                    user: user, visible: visible, sentEventID: byUser[user], cursorValid: valid, position: position,
+                    lagging: lagging, projected: projected, pending: pending
+                ))
         }
         return statuses
     }

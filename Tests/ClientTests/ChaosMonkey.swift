@@ -59,14 +59,15 @@ actor ChaosMonkey {
             let wake = Bool.random(using: &rng)
             device.online.withLock { $0 = false }
             await device.client.disconnect()
-            stretches.append(Task {
-                try? await Task.sleep(for: length / 2)
-                // A background wake-up (FCM) while offline from the socket: one update cycle.
-                if wake, (try? await device.client.handleWakeup()) != nil { await self.countWakeup() }
-                try? await Task.sleep(for: length / 2)
-                await device.client.connect()
-                device.online.withLock { $0 = true }
-            })
+            stretches.append(
+                Task {
+                    try? await Task.sleep(for: length / 2)
+                    // A background wake-up (FCM) while offline from the socket: one update cycle.
+                    if wake, (try? await device.client.handleWakeup()) != nil { await self.countWakeup() }
+                    try? await Task.sleep(for: length / 2)
+                    await device.client.connect()
+                    device.online.withLock { $0 = true }
+                })
         case .killProjector:
             await fixture.killProjector()
             try await Task.sleep(for: .milliseconds(Int.random(in: 200...800, using: &rng)))

@@ -1,8 +1,8 @@
 import Foundation
 import NovyseClient
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// The client library against the real services, one behaviour at a time: initialize and the update
 /// cycle, an apply that fails half-way, pushed items, and mutations retried after a lost answer.
@@ -95,7 +95,11 @@ struct ClientBasicsTests {
             let drops = Locked(0)
             let device = try await fixture.device(alice, name: "phone") { configuration in
                 configuration.dropPush = { event, _ in
-                    event == "message:new" && drops.withLock { count in defer { count = max(0, count - 1) }; return count > 0 }
+                    event == "message:new"
+                        && drops.withLock { count in
+                            defer { count = max(0, count - 1) }
+                            return count > 0
+                        }
                 }
             }
             await device.connect()

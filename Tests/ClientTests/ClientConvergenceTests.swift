@@ -1,8 +1,8 @@
 import Foundation
 import NovyseClient
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// The end-to-end proof of the seed's promise: several users with several devices each mutate at random,
 /// concurrently, while sockets drop, devices go offline for long stretches, answers are lost and retried,
@@ -22,7 +22,9 @@ struct ClientConvergenceTests {
         let userCount = 2 + scale
         let devicesPerUser = scale == 1 ? 2 : 3
         let workload = Duration.seconds(6 * scale)
-        print("ClientConvergence seed \(seed) scale \(scale): \(userCount) users × \(devicesPerUser) devices, \(workload) of load (NOVYSE_TEST_SEED=\(seed) replays it)")
+        print(
+            "ClientConvergence seed \(seed) scale \(scale): \(userCount) users × \(devicesPerUser) devices, \(workload) of load (NOVYSE_TEST_SEED=\(seed) replays it)"
+        )
         let started = ContinuousClock.now
         try await ClientFixture.with(fanouts: 2, commandEnvironment: Self.lowLimits) { fixture in
             var users: [TestUser] = []
@@ -82,7 +84,8 @@ struct ClientConvergenceTests {
                 while keepGoing() && !covered.current {
                     let accepted = await tally.accepted
                     let faults = await monkey.counts
-                    var gaps = 0, applied = 0
+                    var gaps = 0
+                    var applied = 0
                     for device in fleet {
                         let audit = await device.client.audit
                         gaps += audit.pushGaps
@@ -91,7 +94,8 @@ struct ClientConvergenceTests {
                     let limited = (await tally.refusalCodes["LIMIT_REACHED"] ?? 0) > 0
                     if Self.checkedKinds.allSatisfy({ (accepted[$0] ?? 0) > 0 }) && limited
                         && ChaosMonkey.Fault.allCases.allSatisfy({ (faults[$0] ?? 0) > 0 }) && network.counts.lost > 0
-                        && gaps > 0 && applied > 0 {
+                        && gaps > 0 && applied > 0
+                    {
                         covered.withLock { $0 = true }
                     }
                     try? await Task.sleep(for: .milliseconds(200))
@@ -122,7 +126,9 @@ struct ClientConvergenceTests {
             coverage.cancel()
             network.stop()
             print("load done after \(ContinuousClock.now - started): \(await tally.summary)")
-            print("faults: \(await monkey.summary); answers lost \(network.counts.lost), requests unsent \(network.counts.unsent), pushes lost \(network.counts.droppedPushes)")
+            print(
+                "faults: \(await monkey.summary); answers lost \(network.counts.lost), requests unsent \(network.counts.unsent), pushes lost \(network.counts.droppedPushes)"
+            )
 
             try await settle(fixture, devices, users)
             for device in devices {
@@ -190,7 +196,9 @@ struct ClientConvergenceTests {
             total.failedCycles += audit.failedCycles
             total.rolledBack += audit.rolledBack
         }
-        print("devices: \(total.appliedItems) items applied, pushes \(total.pushesApplied) applied / \(total.pushesDuplicate) duplicate / \(total.pushGaps) gaps, \(total.cycles) update cycles (\(total.failedCycles) failed), \(total.rolledBack) rolled back")
+        print(
+            "devices: \(total.appliedItems) items applied, pushes \(total.pushesApplied) applied / \(total.pushesDuplicate) duplicate / \(total.pushGaps) gaps, \(total.cycles) update cycles (\(total.failedCycles) failed), \(total.rolledBack) rolled back"
+        )
         #expect(total.pushesApplied > 0 && total.pushGaps > 0, "seed \(seed)")
         #expect(network.counts.lost > 0, "seed \(seed)")
         for fault in ChaosMonkey.Fault.allCases {

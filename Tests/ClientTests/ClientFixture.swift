@@ -9,7 +9,7 @@ import PostgresNIO
 import TestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One test's whole stack on a private Postgres database and Redis: the real `novyse-command`,
@@ -31,7 +31,9 @@ final class ClientFixture: Sendable {
         "NOVYSE_PROJECTOR_BATCH": "100", "NOVYSE_PROJECTOR_BLOCK_MS": "200", "NOVYSE_PROJECTOR_CLAIM_INTERVAL_MS": "300",
         "NOVYSE_PROJECTOR_CLAIM_IDLE_MS": "500", "NOVYSE_PROJECTOR_SWEEP_MS": "300",
     ]
-    static let fanoutEnvironment = ["NOVYSE_FANOUT_BLOCK_MS": "200", "NOVYSE_FANOUT_PING_INTERVAL_MS": "2000", "NOVYSE_FANOUT_PING_TIMEOUT_MS": "2000"]
+    static let fanoutEnvironment = [
+        "NOVYSE_FANOUT_BLOCK_MS": "200", "NOVYSE_FANOUT_PING_INTERVAL_MS": "2000", "NOVYSE_FANOUT_PING_TIMEOUT_MS": "2000",
+    ]
 
     private init(harness: CommandHarness, query: RunningService, postgres: PostgresClient, postgresRun: Task<Void, Never>) {
         self.harness = harness
@@ -50,7 +52,9 @@ final class ClientFixture: Sendable {
         let harness = try await CommandHarness.start(database: database, redis: redis, environment: commandEnvironment)
         var logger = Logger(label: "novyse.client.tests")
         logger.logLevel = .warning
-        let postgres = PostgresClient(configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 2).client, backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger))
+        let postgres = PostgresClient(
+            configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 2).client,
+            backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger))
         let query: RunningService
         do {
             query = try await RunningService.start(
@@ -118,7 +122,12 @@ final class ClientFixture: Sendable {
 
     /// SIGKILL: no drain, no acknowledgement; what it had read stays pending for the next one to claim.
     func killProjector() async {
-        guard let service = projector.withLock({ state -> RunningService? in defer { state = nil }; return state }) else { return }
+        guard
+            let service = projector.withLock({ state -> RunningService? in
+                defer { state = nil }
+                return state
+            })
+        else { return }
         service.process.signal(SIGKILL)
         _ = await service.process.waitForExit(timeout: TestDeadline.generous)
     }
@@ -205,7 +214,9 @@ final class ClientFixture: Sendable {
     }
 
     /// A device with an in-memory mirror.
-    func device(_ user: TestUser, name: String, fanout: Int = 0, adjust: (inout NovyseClientConfiguration) -> Void = { _ in }) async throws -> NovyseClient {
+    func device(_ user: TestUser, name: String, fanout: Int = 0, adjust: (inout NovyseClientConfiguration) -> Void = { _ in }) async throws
+        -> NovyseClient
+    {
         var configuration = configuration(token: try await token(user, device: name), fanout: fanout)
         adjust(&configuration)
         var logger = Logger(label: "client.\(user.handle).\(name)")

@@ -1,8 +1,8 @@
 import Foundation
 import NovyseClient
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// A device whose user's role changes while it is offline applies the next answer by the role the server
 /// served it with: the role as of the answer, which the answer itself may change.

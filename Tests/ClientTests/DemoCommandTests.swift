@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `novysectl demo` against real services, as a developer runs it against `novysectl dev`.
 @Suite("novysectl demo")

@@ -105,14 +105,14 @@ struct RandomMutation {
             return try await client.addMember(user, to: chatID)
         case .removeMember:
             guard chat.type != "DM", let member = chat.members.filter({ $0.role != "OWNER" && $0.userUUID != me }).randomElement(using: &rng),
-                  let user = UUID(uuidString: member.userUUID)
+                let user = UUID(uuidString: member.userUUID)
             else { return nil }
             return try await client.removeMember(user, from: chatID)
         case .setRole:
             // The owner promotes or demotes; now and then hands ownership over.
             guard chat.type != "DM", role == "OWNER",
-                  let member = chat.members.filter({ $0.userUUID != me }).randomElement(using: &rng),
-                  let user = UUID(uuidString: member.userUUID)
+                let member = chat.members.filter({ $0.userUUID != me }).randomElement(using: &rng),
+                let user = UUID(uuidString: member.userUUID)
             else { return nil }
             let next: MemberRole = Int.random(in: 0..<8, using: &rng) == 0 ? .owner : (member.role == "ADMIN" ? .member : .admin)
             return try await client.setRole(next, of: user, in: chatID)

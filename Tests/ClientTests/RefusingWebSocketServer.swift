@@ -43,7 +43,8 @@ final class RefusingWebSocketServer: Sendable {
             request += String(buffer: unwrapInboundIn(data))
             guard !answered, request.contains("\r\n\r\n") else { return }
             answered = true
-            let key = request.split(separator: "\r\n")
+            let key =
+                request.split(separator: "\r\n")
                 .first { $0.lowercased().hasPrefix("sec-websocket-key:") }
                 .map { $0.dropFirst("sec-websocket-key:".count).trimmingCharacters(in: .whitespaces) } ?? ""
             let digest = Insecure.SHA1.hash(data: Data((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))

@@ -1,7 +1,7 @@
 import Logging
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 @testable import NovyseClient
 

@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// The matrix itself: who calls, which mutation, what must happen, and how a table is run.
 extension AuthorizationMatrixTests {
@@ -48,8 +48,15 @@ extension AuthorizationMatrixTests {
 
     enum Action: Sendable, CustomStringConvertible {
         case send
-        case edit(MessageRef), delete(MessageRef), react(MessageRef), unreact(MessageRef), pin(MessageRef), unpin(MessageRef)
-        case add(Role), remove(Role), leave
+        case edit(MessageRef)
+        case delete(MessageRef)
+        case react(MessageRef)
+        case unreact(MessageRef)
+        case pin(MessageRef)
+        case unpin(MessageRef)
+        case add(Role)
+        case remove(Role)
+        case leave
         case pinChat, muteChat, folder
 
         var description: String {
@@ -98,10 +105,11 @@ extension AuthorizationMatrixTests {
         }
 
         var description: String {
-            let expected = switch outcome {
-            case .allowed: "allowed"
-            case .refused(let status, let code): "\(status) \(code)"
-            }
+            let expected =
+                switch outcome {
+                case .allowed: "allowed"
+                case .refused(let status, let code): "\(status) \(code)"
+                }
             return "\(actor.label): \(action) → \(expected)"
         }
     }
@@ -125,7 +133,8 @@ extension AuthorizationMatrixTests {
 
         static func make(_ type: ChatType, harness: CommandHarness) async throws -> World {
             var users: [Role: TestUser] = [:]
-            let cast: [Role] = type == .dm
+            let cast: [Role] =
+                type == .dm
                 ? [.member, .other, .outsider, .spare]
                 : [.owner, .member, .other, .outsider, .former, .left, .readded, .spare]
             for role in cast { users[role] = try await harness.user() }
@@ -271,41 +280,49 @@ extension AuthorizationMatrixTests {
         switch row.action {
         case .send:
             let body = #"{"chatUUID":"\#(chat)","content":"hello","clientMessageID":"\#(UUID())"}"#
-            return Prepared(caller: caller, method: "POST", path: "/message", json: body,
-                            evidence: ("novyse.messages", "chat_uuid = '\(chat)'"))
+            return Prepared(
+                caller: caller, method: "POST", path: "/message", json: body,
+                evidence: ("novyse.messages", "chat_uuid = '\(chat)'"))
         case .edit(let reference):
             // Editing changes nothing another row depends on, so allowed edits use the shared message.
             let id = try await message(reference, fresh: false)
-            return Prepared(caller: caller, method: "PATCH", path: "/message", json: messageBody(id, #","content":"edited""#),
-                            evidence: events("MESSAGE_EDITED"))
+            return Prepared(
+                caller: caller, method: "PATCH", path: "/message", json: messageBody(id, #","content":"edited""#),
+                evidence: events("MESSAGE_EDITED"))
         case .delete(let reference):
             let id = try await message(reference, fresh: allowed)
-            return Prepared(caller: caller, method: "DELETE", path: "/message", json: messageBody(id),
-                            evidence: events("MESSAGE_DELETED"))
+            return Prepared(
+                caller: caller, method: "DELETE", path: "/message", json: messageBody(id),
+                evidence: events("MESSAGE_DELETED"))
         case .react(let reference):
             let id = try await message(reference, fresh: allowed)
-            return Prepared(caller: caller, method: "PUT", path: "/message/reaction", json: messageBody(id, #","reaction":"👍""#),
-                            evidence: events("REACTION_ADDED"))
+            return Prepared(
+                caller: caller, method: "PUT", path: "/message/reaction", json: messageBody(id, #","reaction":"👍""#),
+                evidence: events("REACTION_ADDED"))
         case .unreact(let reference):
             let id = try await message(reference, fresh: allowed)
             if allowed {
                 try World.ok(try await harness.call("PUT", "/message/reaction", as: caller, json: messageBody(id, #","reaction":"👍""#)))
             }
-            return Prepared(caller: caller, method: "DELETE", path: "/message/reaction", json: messageBody(id, #","reaction":"👍""#),
-                            evidence: events("REACTION_REMOVED"))
+            return Prepared(
+                caller: caller, method: "DELETE", path: "/message/reaction", json: messageBody(id, #","reaction":"👍""#),
+                evidence: events("REACTION_REMOVED"))
         case .pin(let reference):
             let id = try await message(reference, fresh: allowed)
-            return Prepared(caller: caller, method: "PUT", path: "/message/pin", json: messageBody(id),
-                            evidence: events("MESSAGE_PINNED"))
+            return Prepared(
+                caller: caller, method: "PUT", path: "/message/pin", json: messageBody(id),
+                evidence: events("MESSAGE_PINNED"))
         case .unpin(let reference):
             let id = try await message(reference, fresh: allowed)
             if allowed { try World.ok(try await harness.call("PUT", "/message/pin", as: caller, json: messageBody(id))) }
-            return Prepared(caller: caller, method: "DELETE", path: "/message/pin", json: messageBody(id),
-                            evidence: events("MESSAGE_UNPINNED"))
+            return Prepared(
+                caller: caller, method: "DELETE", path: "/message/pin", json: messageBody(id),
+                evidence: events("MESSAGE_UNPINNED"))
         case .add(let role):
             let target = role == .newUser ? try await harness.user() : try world.user(role)
-            return Prepared(caller: caller, method: "POST", path: "/chat/members", json: World.memberBody(chat, target),
-                            evidence: events("MEMBER_JOINED"))
+            return Prepared(
+                caller: caller, method: "POST", path: "/chat/members", json: World.memberBody(chat, target),
+                evidence: events("MEMBER_JOINED"))
         case .remove(let role):
             let target: TestUser
             if role == .newMember {
@@ -314,21 +331,26 @@ extension AuthorizationMatrixTests {
             } else {
                 target = try world.user(role)
             }
-            return Prepared(caller: caller, method: "DELETE", path: "/chat/members", json: World.memberBody(chat, target),
-                            evidence: events("MEMBER_LEFT"))
+            return Prepared(
+                caller: caller, method: "DELETE", path: "/chat/members", json: World.memberBody(chat, target),
+                evidence: events("MEMBER_LEFT"))
         case .leave:
-            return Prepared(caller: caller, method: "POST", path: "/chat/leave", json: #"{"chatUUID":"\#(chat)"}"#,
-                            evidence: events("MEMBER_LEFT"))
+            return Prepared(
+                caller: caller, method: "POST", path: "/chat/leave", json: #"{"chatUUID":"\#(chat)"}"#,
+                evidence: events("MEMBER_LEFT"))
         case .pinChat:
-            return Prepared(caller: caller, method: "PUT", path: "/chat/pin", json: #"{"chatUUID":"\#(chat)","position":0}"#,
-                            evidence: local("CHAT_PINNED"))
+            return Prepared(
+                caller: caller, method: "PUT", path: "/chat/pin", json: #"{"chatUUID":"\#(chat)","position":0}"#,
+                evidence: local("CHAT_PINNED"))
         case .muteChat:
-            return Prepared(caller: caller, method: "PUT", path: "/chat/mute", json: #"{"chatUUID":"\#(chat)"}"#,
-                            evidence: local("CHAT_MUTED"))
+            return Prepared(
+                caller: caller, method: "PUT", path: "/chat/mute", json: #"{"chatUUID":"\#(chat)"}"#,
+                evidence: local("CHAT_MUTED"))
         case .folder:
-            return Prepared(caller: caller, method: "PUT", path: "/folder",
-                            json: #"{"folderID":"f-\#(UUID())","name":"Folder","chatUUIDs":["\#(chat)"]}"#,
-                            evidence: local("FOLDER_UPDATED"))
+            return Prepared(
+                caller: caller, method: "PUT", path: "/folder",
+                json: #"{"folderID":"f-\#(UUID())","name":"Folder","chatUUIDs":["\#(chat)"]}"#,
+                evidence: local("FOLDER_UPDATED"))
         }
     }
 
@@ -348,9 +370,10 @@ extension AuthorizationMatrixTests {
             Issue.record("\(label): no error envelope in \(answer.body)", sourceLocation: sourceLocation)
             return
         }
-        #expect(answer.json["success"] == .bool(false) && Set(answer.json.keys) == ["success", "error"]
-                    && Set(error.keys) == ["code", "message"] && !message.isEmpty,
-                "\(label): not the error envelope: \(answer.body)", sourceLocation: sourceLocation)
+        #expect(
+            answer.json["success"] == .bool(false) && Set(answer.json.keys) == ["success", "error"]
+                && Set(error.keys) == ["code", "message"] && !message.isEmpty,
+            "\(label): not the error envelope: \(answer.body)", sourceLocation: sourceLocation)
     }
 
     /// The tables whose line differs between two `writeFingerprint()`s.

@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// Who may do what (`api.md`, "Who may do what"; I7), as one table per chat type, run against the real
 /// `novyse-command` binary: every row names a caller, a mutation and either `.allowed` (200, and exactly one
@@ -231,11 +231,12 @@ struct AuthorizationMatrixTests {
                 ("bob deletes in the other chat", bob, theirs, secret, "DELETE", "/message", 403, "NOT_A_MEMBER"),
             ]
             for (label, caller, chat, message, method, path, status, code) in cases {
-                let json = switch path {
-                case "/message" where method == "PATCH": #"{"chatUUID":"\#(chat)","messageID":\#(message),"content":"hijacked"}"#
-                case "/message/reaction": #"{"chatUUID":"\#(chat)","messageID":\#(message),"reaction":"x"}"#
-                default: #"{"chatUUID":"\#(chat)","messageID":\#(message)}"#
-                }
+                let json =
+                    switch path {
+                    case "/message" where method == "PATCH": #"{"chatUUID":"\#(chat)","messageID":\#(message),"content":"hijacked"}"#
+                    case "/message/reaction": #"{"chatUUID":"\#(chat)","messageID":\#(message),"reaction":"x"}"#
+                    default: #"{"chatUUID":"\#(chat)","messageID":\#(message)}"#
+                    }
                 let before = try await harness.writeFingerprint()
                 let answer = try await harness.call(method, path, as: caller, json: json)
                 Self.expectRefusal(answer, status: status, code: code, label)

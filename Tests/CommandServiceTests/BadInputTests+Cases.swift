@@ -1,8 +1,8 @@
 import Foundation
 import NovyseCore
 import NovyseService
-import Testing
 import TestSupport
+import Testing
 
 /// The fixture, the bad-input cases and the checks every refusal must pass.
 extension BadInputTests {
@@ -43,11 +43,19 @@ extension BadInputTests {
         Route(method: "POST", path: "/chat/members", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","userUUID":"\#($0.carol.id)"}"# },
         Route(method: "DELETE", path: "/chat/members", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","userUUID":"\#($0.bob.id)"}"# },
         Route(method: "POST", path: "/chat/leave", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)"}"# },
-        Route(method: "POST", path: "/message", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","content":"hi","clientMessageID":"\#(UUID())"}"# },
-        Route(method: "PATCH", path: "/message", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message),"content":"edited"}"# },
+        Route(method: "POST", path: "/message", firstRequiredField: "chatUUID") {
+            #"{"chatUUID":"\#($0.group)","content":"hi","clientMessageID":"\#(UUID())"}"#
+        },
+        Route(method: "PATCH", path: "/message", firstRequiredField: "chatUUID") {
+            #"{"chatUUID":"\#($0.group)","messageID":\#($0.message),"content":"edited"}"#
+        },
         Route(method: "DELETE", path: "/message", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message)}"# },
-        Route(method: "PUT", path: "/message/reaction", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message),"reaction":"👍"}"# },
-        Route(method: "DELETE", path: "/message/reaction", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message),"reaction":"👍"}"# },
+        Route(method: "PUT", path: "/message/reaction", firstRequiredField: "chatUUID") {
+            #"{"chatUUID":"\#($0.group)","messageID":\#($0.message),"reaction":"👍"}"#
+        },
+        Route(method: "DELETE", path: "/message/reaction", firstRequiredField: "chatUUID") {
+            #"{"chatUUID":"\#($0.group)","messageID":\#($0.message),"reaction":"👍"}"#
+        },
         Route(method: "PUT", path: "/message/pin", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message)}"# },
         Route(method: "DELETE", path: "/message/pin", firstRequiredField: "chatUUID") { #"{"chatUUID":"\#($0.group)","messageID":\#($0.message)}"# },
         Route(method: "PATCH", path: "/user/profile", firstRequiredField: nil) { _ in #"{"biography":"hello"}"# },
@@ -155,8 +163,9 @@ extension BadInputTests {
             Issue.record("\(label): no error envelope in \(answer.body.prefix(300))", sourceLocation: sourceLocation)
             return false
         }
-        #expect(answer.json["success"] == .bool(false) && Set(answer.json.keys) == ["success", "error"] && Set(error.keys) == ["code", "message"],
-                "\(label): not the error envelope: \(answer.body.prefix(300))", sourceLocation: sourceLocation)
+        #expect(
+            answer.json["success"] == .bool(false) && Set(answer.json.keys) == ["success", "error"] && Set(error.keys) == ["code", "message"],
+            "\(label): not the error envelope: \(answer.body.prefix(300))", sourceLocation: sourceLocation)
         #expect(!message.isEmpty, "\(label): empty error message", sourceLocation: sourceLocation)
         for leak in ["PSQL", "SQLSTATE", "novyse.", "DecodingError", "Swift.", "NIO"] {
             #expect(!message.contains(leak), "\(label): internal detail in \(message)", sourceLocation: sourceLocation)

@@ -1,7 +1,7 @@
 import NovyseCore
 import NovyseService
-import Testing
 import TestSupport
+import Testing
 
 @testable import CommandService
 

@@ -1,4 +1,3 @@
-@testable import CommandService
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,6 +10,8 @@ import NovyseService
 import NovyseStorage
 import PostgresNIO
 import Testing
+
+@testable import CommandService
 
 /// Keeps `GET /openapi.json` honest: the document against the routes the service registers, the
 /// `CommandRequest` and result types, and the answers the real route handlers give (run in-process, without
@@ -78,7 +79,9 @@ struct CommandOpenAPITests {
                 #expect(document.codes(operation, 400).contains("INVALID_IDEMPOTENCY_KEY"), "\(operation)")
                 // Stated here, not read from the document: the operations a count limit applies to.
                 let limited: Set<String> = ["createChat", "addChatMember", "addReaction", "pinMessage", "putFolder"]
-                let refusals = limited.contains(operation.node["operationId"]?.string ?? "") ? ["IDEMPOTENCY_KEY_REUSED", "LIMIT_REACHED"] : ["IDEMPOTENCY_KEY_REUSED"]
+                let refusals =
+                    limited.contains(operation.node["operationId"]?.string ?? "")
+                    ? ["IDEMPOTENCY_KEY_REUSED", "LIMIT_REACHED"] : ["IDEMPOTENCY_KEY_REUSED"]
                 #expect(document.codes(operation, 422) == refusals, "\(operation)")
                 #expect(document.codes(operation, 429) == ["RATE_LIMITED"], "\(operation)")
             }
@@ -271,8 +274,9 @@ struct CommandOpenAPITests {
                     if accepted {
                         document.check(answer, is: 400, "INVALID_IDEMPOTENCY_KEY", for: operation)
                     } else {
-                        #expect(answer.status == 400 && ["INVALID_FIELD", "CONTENT_TOO_LONG"].contains(answer.code ?? ""),
-                                "\(operation): \(key) = \(value.jsonText.prefix(40)) should be refused, got \(answer)")
+                        #expect(
+                            answer.status == 400 && ["INVALID_FIELD", "CONTENT_TOO_LONG"].contains(answer.code ?? ""),
+                            "\(operation): \(key) = \(value.jsonText.prefix(40)) should be refused, got \(answer)")
                         #expect(document.codes(operation, 400).contains(answer.code ?? ""), "\(operation) does not document \(answer)")
                     }
                 }

@@ -1,8 +1,8 @@
 import Foundation
 import NovyseCore
 import NovyseService
-import Testing
 import TestSupport
+import Testing
 
 /// The command router in process (`InProcessCommand`): what the binary answers, without the binary. The
 /// mutations sit behind `AuthenticationMiddleware` (token, then rate limit, then body, then idempotency), the
@@ -12,7 +12,8 @@ struct CommandRouterTests {
     @Test("a user is provisioned, creates a chat and sends a message; a keyed retry is replayed, not written twice")
     func happyPath() async throws {
         try await InProcessCommand.with { h in
-            let alice = try await h.user("alice"), bob = try await h.user("bob")
+            let alice = try await h.user("alice")
+            let bob = try await h.user("bob")
             let chat = try await h.chat(.group, by: alice, with: [bob], name: "team")
             let body = #"{"chatUUID":"\#(chat)","content":"hello","clientMessageID":"\#(UUID())"}"#
             let first = try await h.call("POST", "/message", as: alice, json: body, idempotencyKey: "k1")
@@ -74,7 +75,8 @@ struct CommandRouterTests {
         let environment = RateLimitTests.environment(writesBurst: 2, unauthenticatedBurst: 2)
         try await InProcessCommand.with(environment: environment) { h in
             // The admin endpoints with the right token are not charged: provisioning does not use up buckets.
-            let alice = try await h.user(), bob = try await h.user()
+            let alice = try await h.user()
+            let bob = try await h.user()
             #expect(try await h.call("PUT", "/user/theme", as: alice, json: #"{"theme":"dark"}"#).status == 200)
             #expect(try await h.call("PUT", "/user/theme", as: alice, json: "{").errorCode == "INVALID_JSON", "a bad body still costs a token")
             let limited = try await h.call("PUT", "/user/theme", as: alice, json: "{")

@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// Every count limit refuses the one past it with 422 `LIMIT_REACHED` naming the limit and its value, and
 /// writes nothing (the write fingerprint is unchanged); under the limit everything still works, and freeing
@@ -34,13 +34,18 @@ struct CountLimitTests {
     @Test("members per chat, at creation and when adding; a departure makes room")
     func chatMembers() async throws {
         try await Self.withHarness { h in
-            let owner = try await h.user(), a = try await h.user(), b = try await h.user(), c = try await h.user()
+            let owner = try await h.user()
+            let a = try await h.user()
+            let b = try await h.user()
+            let c = try await h.user()
             try await Self.expectRefused(h, "chatMembers", 3) {
-                try await h.call("POST", "/chat/create", as: owner, body: CreateChatRequest(type: .group, memberUUIDs: [a.id, b.id, c.id], name: "G"))
+                try await h.call(
+                    "POST", "/chat/create", as: owner, body: CreateChatRequest(type: .group, memberUUIDs: [a.id, b.id, c.id], name: "G"))
             }
             let group = try await h.chat(.group, by: owner, with: [a, b], name: "G")
             let add = { (user: TestUser) in
-                try await h.call("POST", "/chat/members", as: owner, json: #"{"chatUUID":"\#(group.uuidString)","userUUID":"\#(user.id.uuidString)"}"#)
+                try await h.call(
+                    "POST", "/chat/members", as: owner, json: #"{"chatUUID":"\#(group.uuidString)","userUUID":"\#(user.id.uuidString)"}"#)
             }
             try await Self.expectRefused(h, "chatMembers", 3) { try await add(c) }
             let left = try await h.call("POST", "/chat/leave", as: b, json: #"{"chatUUID":"\#(group.uuidString)"}"#)
@@ -70,7 +75,9 @@ struct CountLimitTests {
     @Test("reactions per user per message and distinct reactions per message; an existing reaction adds no distinct one")
     func reactions() async throws {
         try await Self.withHarness { h in
-            let owner = try await h.user(), other = try await h.user(), third = try await h.user()
+            let owner = try await h.user()
+            let other = try await h.user()
+            let third = try await h.user()
             let group = try await h.chat(.group, by: owner, with: [other, third], name: "G")
             let message = try #require(try await h.send("hello", in: group, as: owner).int("messageID"))
             let react = { (user: TestUser, reaction: String, method: String) in

@@ -1,10 +1,10 @@
 import Foundation
 import Logging
+import NovyseCore
 import NovyseStorage
 import PostgresNIO
-import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// I5: a retry after a lost answer returns the original result and writes nothing new.
 @Suite("I5: idempotent writes")

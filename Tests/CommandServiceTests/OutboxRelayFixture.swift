@@ -1,4 +1,3 @@
-@testable import CommandService
 import Foundation
 import Logging
 import NovyseCore
@@ -6,8 +5,10 @@ import NovyseRedis
 import NovyseStorage
 import PostgresNIO
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
+
+@testable import CommandService
 
 // What the relay tests check entries against, and the database/Redis fixture they run on.
 struct ItemKey: Hashable, CustomStringConvertible {
@@ -151,7 +152,9 @@ struct RelayFixture: Sendable {
         } catch {
             let pending = try? await store.pendingCount()
             let length = try? await pipelineLength()
-            Issue.record("outbox not drained: \(pending.map(String.init) ?? "?") rows pending, \(length.map(String.init) ?? "?") Redis entries, expected \(publishedEntries)")
+            Issue.record(
+                "outbox not drained: \(pending.map(String.init) ?? "?") rows pending, \(length.map(String.init) ?? "?") Redis entries, expected \(publishedEntries)"
+            )
             throw error
         }
     }
@@ -176,10 +179,11 @@ func withRelayFixture<T: Sendable>(
     )
     do {
         let result = try await withPostgresClient(url: database.url, logger: logger) { client in
-            try await body(RelayFixture(
-                database: database, client: client, redisServer: server, redis: redis,
-                layout: PipelineLayout(prefix: "test", partitions: partitions), logger: logger
-            ))
+            try await body(
+                RelayFixture(
+                    database: database, client: client, redisServer: server, redis: redis,
+                    layout: PipelineLayout(prefix: "test", partitions: partitions), logger: logger
+                ))
         }
         await redis.shutdown()
         await server.stop()

@@ -1,4 +1,3 @@
-@testable import CommandService
 import Foundation
 import Logging
 import NovyseCore
@@ -6,8 +5,10 @@ import NovyseRedis
 import NovyseStorage
 import PostgresNIO
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
+
+@testable import CommandService
 
 /// The outbox relay against a real Postgres and Redis (I3): nothing committed is lost while Redis is down,
 /// entries reach their partitions in stream order with intact `prevID` chains, and republished duplicates
@@ -292,7 +293,10 @@ func runUntilStopped(
     _ group: ServiceGroup, guardTime: Duration = TestDeadline.generous, _ body: () async throws -> Void
 ) async throws -> ShutdownOutcome {
     try await withThrowingTaskGroup(of: Bool.self) { tasks in
-        tasks.addTask { try await group.run(); return true }
+        tasks.addTask {
+            try await group.run()
+            return true
+        }
         try await body()
         let start = ContinuousClock.now
         await group.triggerGracefulShutdown()

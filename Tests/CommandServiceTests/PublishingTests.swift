@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import NovyseCore
 import NovyseRedis
-import Testing
 import TestSupport
+import Testing
 
 /// I3 end to end: the command service commits while Redis is down, and publishes everything, once and in
 /// stream order, when Redis returns.
@@ -58,7 +58,9 @@ struct PublishingTests {
 
     /// Every entry of every partition, in partition order.
     func pipelineEntries(redisURL: String) async throws -> [PipelineEntry] {
-        try await withCleanup(RedisClient(configuration: try RedisConfiguration(url: redisURL), logger: Logger(label: "test")), { client in await client.shutdown() }) { client in
+        try await withCleanup(
+            RedisClient(configuration: try RedisConfiguration(url: redisURL), logger: Logger(label: "test")), { client in await client.shutdown() }
+        ) { client in
             let layout = PipelineLayout(prefix: "novyse", partitions: 16)
             var entries: [PipelineEntry] = []
             for key in layout.allKeys {

@@ -4,8 +4,8 @@ import NIOConcurrencyHelpers
 import NovyseCore
 import NovyseStorage
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// I1: within a stream, an ID becomes visible only after every smaller ID of that stream is visible.
 ///
@@ -45,7 +45,14 @@ struct StreamOrderingTests {
             let a = try await connect(database)
             let b = try await connect(database)
             let reader = try await connect(database)
-            try await withCleanup((), { _ in try? await a.close(); try? await b.close(); try? await reader.close() }) { _ in
+            try await withCleanup(
+                (),
+                { _ in
+                    try? await a.close()
+                    try? await b.close()
+                    try? await reader.close()
+                }
+            ) { _ in
                 let logger = Logger(label: "test")
 
                 // Naive: A draws an ID and stalls; B draws a larger one and commits; the reader advances past A.

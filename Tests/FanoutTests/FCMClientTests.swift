@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import NovyseFCM
-import Testing
 import TestSupport
+import Testing
 
 /// The FCM HTTP v1 client against the local fake of Google's token endpoint and FCM.
 @Suite("FCMClient", .timeLimit(.minutes(10)))
@@ -180,7 +180,9 @@ struct FCMClientTests {
                 server.state.withLock { $0.globalScript = [.unauthorized, .unauthorized, .unauthorized] }
                 let report = await client.send(token: "b")
                 #expect(report.attempts == 2, "a second 401 in a row is not retried")
-                if case .failed(let error) = report.outcome { #expect(error.code == "FCM_REJECTED") } else {
+                if case .failed(let error) = report.outcome {
+                    #expect(error.code == "FCM_REJECTED")
+                } else {
                     Issue.record("expected a failure, got \(report.outcome)")
                 }
             }
@@ -200,7 +202,9 @@ struct FCMClientTests {
             let report = await client.send(token: "t")
             await client.shutdown()
             #expect(report.attempts == 3)
-            if case .failed(let error) = report.outcome { #expect(error.code == "FCM_UNAVAILABLE") } else {
+            if case .failed(let error) = report.outcome {
+                #expect(error.code == "FCM_UNAVAILABLE")
+            } else {
                 Issue.record("expected a failure, got \(report.outcome)")
             }
         }

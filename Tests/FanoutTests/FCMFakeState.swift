@@ -28,9 +28,10 @@ struct FCMFakeState: Sendable {
         var headers: [(String, String)] = []
 
         static func fcmError(_ status: Int, _ rpcStatus: String, fcmCode: String?, message: String, headers: [(String, String)] = []) -> Reply {
-            let details = fcmCode.map {
-                #","details":[{"@type":"type.googleapis.com/google.firebase.fcm.v1.FcmError","errorCode":"\#($0)"}]"#
-            } ?? ""
+            let details =
+                fcmCode.map {
+                    #","details":[{"@type":"type.googleapis.com/google.firebase.fcm.v1.FcmError","errorCode":"\#($0)"}]"#
+                } ?? ""
             let body = #"{"error":{"code":\#(status),"message":"\#(message)","status":"\#(rpcStatus)"\#(details)}}"#
             return Reply(status: status, body: body, headers: headers)
         }
@@ -46,10 +47,14 @@ struct FCMFakeState: Sendable {
         static let unauthorized = fcmError(401, "UNAUTHENTICATED", fcmCode: nil, message: "Request had invalid authentication credentials.")
         static let internalError = fcmError(500, "INTERNAL", fcmCode: "INTERNAL", message: "Internal error")
         static func unavailable(retryAfter: String?) -> Reply {
-            fcmError(503, "UNAVAILABLE", fcmCode: "UNAVAILABLE", message: "The service is unavailable", headers: retryAfter.map { [("Retry-After", $0)] } ?? [])
+            fcmError(
+                503, "UNAVAILABLE", fcmCode: "UNAVAILABLE", message: "The service is unavailable",
+                headers: retryAfter.map { [("Retry-After", $0)] } ?? [])
         }
         static func quotaExceeded(retryAfter: String?) -> Reply {
-            fcmError(429, "RESOURCE_EXHAUSTED", fcmCode: "QUOTA_EXCEEDED", message: "Quota exceeded", headers: retryAfter.map { [("Retry-After", $0)] } ?? [])
+            fcmError(
+                429, "RESOURCE_EXHAUSTED", fcmCode: "QUOTA_EXCEEDED", message: "Quota exceeded",
+                headers: retryAfter.map { [("Retry-After", $0)] } ?? [])
         }
     }
 

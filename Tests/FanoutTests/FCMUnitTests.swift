@@ -14,17 +14,21 @@ struct FCMUnitTests {
         #expect(C.classify(status: 404, body: Self.body(.unregistered), retryAfter: nil) == .tokenInvalid(reason: "UNREGISTERED"))
         #expect(C.classify(status: 400, body: Self.body(.invalidToken), retryAfter: nil) == .tokenInvalid(reason: "INVALID_ARGUMENT"))
         #expect(C.classify(status: 401, body: Self.body(.unauthorized), retryAfter: nil) == .unauthorized)
-        #expect(C.classify(status: 503, body: Self.body(.unavailable(retryAfter: nil)), retryAfter: "7")
-            == .retry(after: .seconds(7), status: 503, detail: "The service is unavailable"))
+        #expect(
+            C.classify(status: 503, body: Self.body(.unavailable(retryAfter: nil)), retryAfter: "7")
+                == .retry(after: .seconds(7), status: 503, detail: "The service is unavailable"))
         if case .retry(nil, 429, _) = C.classify(status: 429, body: Data(), retryAfter: nil) {} else { Issue.record("429 must retry") }
         if case .retry = C.classify(status: 500, body: Data("oops".utf8), retryAfter: nil) {} else { Issue.record("500 must retry") }
-        if case .rejected(400, _, _) = C.classify(status: 400, body: Self.body(.badField), retryAfter: nil) {} else {
+        if case .rejected(400, _, _) = C.classify(status: 400, body: Self.body(.badField), retryAfter: nil) {
+        } else {
             Issue.record("a bad field is not a dead token")
         }
-        if case .rejected(403, "THIRD_PARTY_AUTH_ERROR", _) = C.classify(status: 403, body: Self.body(.forbidden), retryAfter: nil) {} else {
+        if case .rejected(403, "THIRD_PARTY_AUTH_ERROR", _) = C.classify(status: 403, body: Self.body(.forbidden), retryAfter: nil) {
+        } else {
             Issue.record("403 is dropped")
         }
-        if case .rejected(404, _, _) = C.classify(status: 404, body: Data("<html>not found</html>".utf8), retryAfter: nil) {} else {
+        if case .rejected(404, _, _) = C.classify(status: 404, body: Data("<html>not found</html>".utf8), retryAfter: nil) {
+        } else {
             Issue.record("a bare 404 (wrong URL, proxy) must not remove tokens")
         }
     }

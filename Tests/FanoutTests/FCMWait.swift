@@ -1,5 +1,5 @@
-import TestSupport
 import Foundation
+import TestSupport
 
 /// Waiting for a condition with a deadline instead of sleeping and hoping.
 enum FCMWait {

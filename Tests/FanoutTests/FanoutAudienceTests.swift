@@ -3,8 +3,9 @@ import Logging
 import NovyseCore
 import NovyseStorage
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
+
 @testable import FanoutService
 
 /// The fan-out decides each item's audience as of the item's position, whatever order the pipeline's
@@ -41,9 +42,11 @@ struct FanoutAudienceTests {
             func run<T: Codable & Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
                 try await store.transaction(idempotency: nil, work).result
             }
-            let chat = try #require(UUID(uuidString: try await run {
-                try await store.createChat(by: alice, type: .group, members: [bob, carol], name: "g", on: $0)
-            }.chatUUID))
+            let chat = try #require(
+                UUID(
+                    uuidString: try await run {
+                        try await store.createChat(by: alice, type: .group, members: [bob, carol], name: "g", on: $0)
+                    }.chatUUID))
             func send(_ text: String) async throws -> Int64 {
                 try await run { try await store.sendMessage(chat: chat, sender: alice, content: text, clientMessageID: UUID(), on: $0) }.messageID
             }
@@ -65,7 +68,8 @@ struct FanoutAudienceTests {
             #expect(events.map(\.id) == [PipelineEntry.creationID, removal, join, reaction])
             #expect(messages.map(\.eventPosition) == [0, removal, join], "each message names the event it was sent after")
 
-            let m = StreamKind.chatMessages, e = StreamKind.chatEvents
+            let m = StreamKind.chatMessages
+            let e = StreamKind.chatEvents
             let expected: [String: [String: Set<UUID>]] = [
                 "\(m)/\(beforeRemoval)": ["message:new": [alice, bob, carol]],
                 "\(m)/\(afterRemoval)": ["message:new": [alice, carol]],
@@ -76,7 +80,8 @@ struct FanoutAudienceTests {
                 "\(e)/\(join)": ["chat:event": [alice, carol], "chat:new": [dave]],
                 "\(e)/\(reaction)": ["chat:event": [alice, carol, dave]],
             ]
-            try await body(World(client: client, store: FanoutStore(client: client, logger: logger), messages: messages, events: events, expected: expected))
+            try await body(
+                World(client: client, store: FanoutStore(client: client, logger: logger), messages: messages, events: events, expected: expected))
         }
     }
 
@@ -110,7 +115,8 @@ struct FanoutAudienceTests {
         try await Self.withWorld { world in
             var random = SplitMix64(seed: 0xA0D1_E7CE)
             for round in 0..<24 {
-                var messages = world.messages[...], events = world.events[...]
+                var messages = world.messages[...]
+                var events = world.events[...]
                 var order: [PipelineEntry] = []
                 while !messages.isEmpty || !events.isEmpty {
                     let takeMessage = events.isEmpty || (!messages.isEmpty && random.next() % 2 == 0)
@@ -136,7 +142,7 @@ struct FanoutAudienceTests {
             let payload = try #require(try await planner.plan(creation).first?.payload)
             let object = try JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8))
             guard case .object(let fields) = object, case .object(let chat)? = fields["chat"],
-                  case .array(let members)? = chat["members"], case .array(let users)? = fields["users"]
+                case .array(let members)? = chat["members"], case .array(let users)? = fields["users"]
             else {
                 Issue.record("not a chat:new object: \(payload)")
                 return

@@ -16,7 +16,9 @@ struct FanoutDeletedContentTests {
         let fixture = try await FanoutFixture.start(environment: ["NOVYSE_FANOUT_BLOCK_MS": "200", "NOVYSE_FANOUT_POSITION_CHECK_MS": "200"])
         try await withCleanup(fixture, { await $0.stop() }) { fixture in
             let h = fixture.harness
-            let owner = try await h.user(), author = try await h.user(), member = try await h.user()
+            let owner = try await h.user()
+            let author = try await h.user()
+            let member = try await h.user()
             let chat = try await h.chat(.group, by: owner, with: [author, member], name: "backlog")
             let sockets = [
                 (owner, try await fixture.connect(owner, device: "phone")),
@@ -26,7 +28,9 @@ struct FanoutDeletedContentTests {
             let collector = EventCollector()
             #expect(try await h.send("warm-up", in: chat, as: author).status == 200)
             for (_, socket) in sockets {
-                _ = try await collector.wait(socket, for: "the warm-up") { $0.named("message:new").contains { $0.data["content"]?.stringValue == "warm-up" } }
+                _ = try await collector.wait(socket, for: "the warm-up") {
+                    $0.named("message:new").contains { $0.data["content"]?.stringValue == "warm-up" }
+                }
             }
 
             // The backlog: all three commit while Redis is down, and are published once it is back.
@@ -40,7 +44,9 @@ struct FanoutDeletedContentTests {
             try await h.redis.restart()
 
             func deletionSeen(_ events: [FanoutSocketClient.Event]) -> Bool {
-                events.named("chat:event").contains { $0.data["type"]?.stringValue == "MESSAGE_DELETED" && $0.data["payload"]?["messageID"]?.doubleValue == Double(message) }
+                events.named("chat:event").contains {
+                    $0.data["type"]?.stringValue == "MESSAGE_DELETED" && $0.data["payload"]?["messageID"]?.doubleValue == Double(message)
+                }
             }
             func messageSeen(_ events: [FanoutSocketClient.Event]) -> Bool {
                 events.named("message:new").contains { $0.data["id"]?.doubleValue == Double(message) }

@@ -19,9 +19,11 @@ struct FanoutPollingClient: Sendable {
         var headers: [String: String] = [:]
         if let address { headers["X-Forwarded-For"] = address }
         if body != nil { headers["Content-Type"] = "text/plain;charset=UTF-8" }
-        guard let response = await HTTPProbe.request(
-            port: port, method: method, path: url(sid: sid), headers: headers, body: body, timeout: TestDeadline.generous
-        ) else { throw FanoutSocketClient.Failure(description: "no answer to \(method) \(url(sid: sid))") }
+        guard
+            let response = await HTTPProbe.request(
+                port: port, method: method, path: url(sid: sid), headers: headers, body: body, timeout: TestDeadline.generous
+            )
+        else { throw FanoutSocketClient.Failure(description: "no answer to \(method) \(url(sid: sid))") }
         return response
     }
 
@@ -32,7 +34,7 @@ struct FanoutPollingClient: Sendable {
     func open() async throws -> String {
         let response = try await handshake()
         guard response.status == 200, response.body.first == "0",
-              let sid = JSONValue.parse(String(response.body.dropFirst()))?["sid"]?.stringValue
+            let sid = JSONValue.parse(String(response.body.dropFirst()))?["sid"]?.stringValue
         else { throw FanoutSocketClient.Failure(description: "handshake: \(response.status) \(response.body)") }
         return sid
     }

@@ -19,10 +19,12 @@ struct FanoutSessionCapsTests {
     }
 
     @Test func handshakesOverTheCapsAreRefusedAndAuthenticatingFreesASlot() async throws {
-        try await FanoutFixture.with(environment: Self.environment([
-            "NOVYSE_FANOUT_MAX_UNAUTHENTICATED": "4", "NOVYSE_FANOUT_MAX_UNAUTHENTICATED_PER_ADDRESS": "2",
-            "NOVYSE_FANOUT_CONNECT_TIMEOUT_MS": "600000",  // nothing leaves by the deadline during the test
-        ])) { fixture, fanout in
+        try await FanoutFixture.with(
+            environment: Self.environment([
+                "NOVYSE_FANOUT_MAX_UNAUTHENTICATED": "4", "NOVYSE_FANOUT_MAX_UNAUTHENTICATED_PER_ADDRESS": "2",
+                "NOVYSE_FANOUT_CONNECT_TIMEOUT_MS": "600000",  // nothing leaves by the deadline during the test
+            ])
+        ) { fixture, fanout in
             let first = FanoutPollingClient(port: fanout.port, address: "198.51.100.1")
             let waiting = try await first.open()
             _ = try await first.open()
@@ -63,15 +65,18 @@ struct FanoutSessionCapsTests {
     /// False when the second handshake came after the first session's deadline (the precondition failed).
     private static func deadlineClosesAnIdleSession(milliseconds: Int) async throws -> Bool {
         let checked = Locked(false)
-        try await FanoutFixture.with(environment: Self.environment([
-            "NOVYSE_FANOUT_MAX_UNAUTHENTICATED_PER_ADDRESS": "1", "NOVYSE_FANOUT_CONNECT_TIMEOUT_MS": "\(milliseconds)",
-        ])) { fixture, fanout in
+        try await FanoutFixture.with(
+            environment: Self.environment([
+                "NOVYSE_FANOUT_MAX_UNAUTHENTICATED_PER_ADDRESS": "1", "NOVYSE_FANOUT_CONNECT_TIMEOUT_MS": "\(milliseconds)",
+            ])
+        ) { fixture, fanout in
             let client = FanoutPollingClient(port: fanout.port, address: "203.0.113.5")
             let started = ContinuousClock.now
             let idle = try await client.open()
             let second = try await client.handshake()
             guard second.status == 429 else {
-                #expect(ContinuousClock.now - started >= .milliseconds(milliseconds), "admitted within the first session's deadline: \(second.status)")
+                #expect(
+                    ContinuousClock.now - started >= .milliseconds(milliseconds), "admitted within the first session's deadline: \(second.status)")
                 return
             }
             try await fanout.waitForMetric(#"novyse_fanout_unauthenticated_closed_total{reason="connect timeout"}"#) { $0 == 1 }
@@ -84,9 +89,11 @@ struct FanoutSessionCapsTests {
     }
 
     @Test func twoThousandHandshakesFromOneAddressNeverHoldMoreThanTheCap() async throws {
-        try await FanoutFixture.with(environment: Self.environment([
-            "NOVYSE_FANOUT_MAX_UNAUTHENTICATED_PER_ADDRESS": "50", "NOVYSE_FANOUT_CONNECT_TIMEOUT_MS": "600000",
-        ])) { fixture, fanout in
+        try await FanoutFixture.with(
+            environment: Self.environment([
+                "NOVYSE_FANOUT_MAX_UNAUTHENTICATED_PER_ADDRESS": "50", "NOVYSE_FANOUT_CONNECT_TIMEOUT_MS": "600000",
+            ])
+        ) { fixture, fanout in
             let client = FanoutPollingClient(port: fanout.port, address: "192.0.2.99")
             // The gauges, sampled while the handshakes run (they are refreshed every second).
             let highest = Locked<Double>(0)

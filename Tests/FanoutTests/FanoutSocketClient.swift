@@ -76,7 +76,7 @@ final class FanoutSocketClient: Sendable {
 
     static func event(_ packet: String) -> Event? {
         guard let message = try? EngineIOPacket.decode(Substring(packet)), message.kind == .message,
-              let (name, arguments) = (try? SocketIOPacket.decode(message.data))?.event
+            let (name, arguments) = (try? SocketIOPacket.decode(message.data))?.event
         else { return nil }
         return Event(name: name, data: arguments.first ?? .null)
     }

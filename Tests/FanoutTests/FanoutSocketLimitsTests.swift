@@ -11,7 +11,8 @@ import Testing
 struct FanoutSocketLimitsTests {
     @Test func aUserPastTheSocketCapIsRefusedWithTooManySockets() async throws {
         try await FanoutFixture.with(environment: ["NOVYSE_FANOUT_MAX_SOCKETS_PER_USER": "2"]) { fixture, fanout in
-            let alice = try await fixture.harness.user(), bob = try await fixture.harness.user()
+            let alice = try await fixture.harness.user()
+            let bob = try await fixture.harness.user()
             // Held to the end: a client that is let go closes its socket.
             let phone = try await fixture.connect(alice, device: "phone")
             let laptop = try await fixture.connect(alice, device: "laptop")
@@ -45,7 +46,8 @@ struct FanoutSocketLimitsTests {
             "NOVYSE_FANOUT_PING_INTERVAL_MS": "600000", "NOVYSE_FANOUT_PING_TIMEOUT_MS": "600000",
         ]) { fixture, fanout in
             let h = fixture.harness
-            let alice = try await h.user(), bob = try await h.user()
+            let alice = try await h.user()
+            let bob = try await h.user()
             let reader = try await fixture.connect(alice, device: "phone")
             // Bob connects over long-polling and then never polls again: everything for him stays queued.
             let polling = FanoutPollingClient(port: fanout.port)
@@ -88,10 +90,11 @@ struct FanoutSocketLimitsTests {
             let (brief, expiresAt) = try #require(connected)
             let packets = try await brief.waitUntilClosed()
             #expect(Date() >= expiresAt.addingTimeInterval(-0.5), "not before the token's exp")
-            #expect(packets.suffix(2) == [
-                #"42["server:disconnect",{"data":{"code":"AUTH_TOKEN_EXPIRED"},"message":"the access token has expired"}]"#,
-                "41",
-            ], "\(packets)")
+            #expect(
+                packets.suffix(2) == [
+                    #"42["server:disconnect",{"data":{"code":"AUTH_TOKEN_EXPIRED"},"message":"the access token has expired"}]"#,
+                    "41",
+                ], "\(packets)")
             try await fanout.waitForMetric(#"novyse_fanout_disconnects_total{reason="credentials expired"}"#) { $0 == 1 }
             #expect(!lasting.isClosed, "a socket whose token is still valid stays")
         }

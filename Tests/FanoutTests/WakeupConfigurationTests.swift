@@ -1,8 +1,8 @@
 import Foundation
 import NovyseFCM
 import NovyseService
-import Testing
 import TestSupport
+import Testing
 
 @testable import FanoutService
 

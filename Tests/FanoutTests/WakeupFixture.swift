@@ -48,7 +48,8 @@ final class WakeupFixture: Sendable {
         }
         let redis = RedisClient(configuration: try RedisConfiguration(url: redisServer.url, poolSize: 4), logger: logger)
         let postgres = PostgresClient(
-            configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 4).client, backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger)
+            configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 4).client,
+            backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger)
         )
         let fixture = WakeupFixture(
             database: database, redisServer: redisServer, redis: redis, postgres: postgres, postgresRun: await postgres.runInBackground(),

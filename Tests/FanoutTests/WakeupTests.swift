@@ -1,8 +1,8 @@
 import Foundation
 import NovyseRedis
 import NovyseStorage
-import Testing
 import TestSupport
+import Testing
 
 @testable import FanoutService
 
@@ -71,8 +71,9 @@ struct WakeupTests {
         // Half the window still ahead (its end is at least `window` after `first`), so the trailing entry
         // cannot have been released before the check below.
         guard queuedAgain == 0, ContinuousClock.now - first < window / 2 else { return false }
-        #expect(try await fixture.redis.send(["ZCARD", "novyse:wakeups:trailing"]) == .integer(1),
-                "the five events inside the window are coalesced into one trailing wake-up")
+        #expect(
+            try await fixture.redis.send(["ZCARD", "novyse:wakeups:trailing"]) == .integer(1),
+            "the five events inside the window are coalesced into one trailing wake-up")
         try await FCMWait.until("the trailing wake-up", state: { await fixture.describe() }) {
             try await fixture.drained() && fixture.sends.count == 2
         }

@@ -56,27 +56,29 @@ struct RedisConfigurationTests {
         #expect(try RedisConfiguration(url: "redis://:@host").password == nil)
     }
 
-    @Test("invalid URLs are rejected with REDIS_INVALID_URL", arguments: [
-        "",
-        "cache.internal:6379",
-        "http://host",
-        "rediss://host",
-        "redis://",
-        "redis://:pw@",
-        "redis://host:",
-        "redis://host:0",
-        "redis://host:70000",
-        "redis://host:+80",
-        "redis://host:port",
-        "redis://host/-1",
-        "redis://host/one",
-        "redis://user:pw@host",
-        "redis://pw@host",
-        "redis://:%zz@host",
-        "redis://host?timeout=1",
-        "redis://[::1:6379",
-        "redis://[::1]x",
-    ])
+    @Test(
+        "invalid URLs are rejected with REDIS_INVALID_URL",
+        arguments: [
+            "",
+            "cache.internal:6379",
+            "http://host",
+            "rediss://host",
+            "redis://",
+            "redis://:pw@",
+            "redis://host:",
+            "redis://host:0",
+            "redis://host:70000",
+            "redis://host:+80",
+            "redis://host:port",
+            "redis://host/-1",
+            "redis://host/one",
+            "redis://user:pw@host",
+            "redis://pw@host",
+            "redis://:%zz@host",
+            "redis://host?timeout=1",
+            "redis://[::1:6379",
+            "redis://[::1]x",
+        ])
     func invalid(url: String) {
         #expect {
             _ = try RedisConfiguration(url: url)

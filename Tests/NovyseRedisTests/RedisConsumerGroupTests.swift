@@ -1,6 +1,6 @@
 import NovyseRedis
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Consumer groups against a real redis-server")
 struct RedisConsumerGroupTests {

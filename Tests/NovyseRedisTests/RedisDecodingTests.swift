@@ -1,10 +1,11 @@
-@testable import NovyseRedis
 import Testing
 
+@testable import NovyseRedis
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reply shapes that a single Redis version cannot produce on demand (Redis 6.2 replies, deleted
@@ -82,10 +83,11 @@ struct RedisDecodingTests {
     func pendingSummary() throws {
         let empty = try RedisPendingSummary.decode(.array([.integer(0), .null, .null, .null]))
         #expect(empty == RedisPendingSummary(count: 0, smallestID: nil, largestID: nil, consumers: [:]))
-        let some = try RedisPendingSummary.decode(.array([
-            .integer(3), .string("1-0"), .string("3-0"),
-            .array([.array([.string("a"), .string("2")]), .array([.string("b"), .string("1")])]),
-        ]))
+        let some = try RedisPendingSummary.decode(
+            .array([
+                .integer(3), .string("1-0"), .string("3-0"),
+                .array([.array([.string("a"), .string("2")]), .array([.string("b"), .string("1")])]),
+            ]))
         #expect(some.consumers == ["a": 2, "b": 1])
     }
 

@@ -1,7 +1,7 @@
 import Logging
 import NovyseRedis
-import Testing
 import TestSupport
+import Testing
 
 /// The consumer-group loop the projector and the wake-up sender share, against a real redis-server: the
 /// group is created when missing, recreated when Redis lost it under a running consumer, and claims hand

@@ -14,8 +14,9 @@ struct RedisKeyspaceTests {
         #expect(keyspace.pipeline(partition: 3) == "novyse:pipeline:3")
         #expect(keyspace.wakeups == "novyse:wakeups")
         #expect(keyspace.wakeupsTrailing == "novyse:wakeups:trailing")
-        #expect(keyspace.wakeupWindow(member: "\(user.uuidString.lowercased()):phone")
-            == "novyse:wakeup:5b7f4c1e-0000-4000-8000-00000000000a:phone")
+        #expect(
+            keyspace.wakeupWindow(member: "\(user.uuidString.lowercased()):phone")
+                == "novyse:wakeup:5b7f4c1e-0000-4000-8000-00000000000a:phone")
         #expect(keyspace.presence(user: user, device: "phone") == "novyse:presence:5b7f4c1e-0000-4000-8000-00000000000a:phone")
         #expect(keyspace.wakeupClaim(item: "chat/7") == "novyse:fanout:wakeup-claim:chat/7")
         #expect(keyspace.rateLimit(.user(user)) == "novyse:ratelimit:user:5b7f4c1e-0000-4000-8000-00000000000a")

@@ -89,7 +89,8 @@ struct RedisLifecycleTests {
             _ = try await admin.send(["CONFIG", "SET", "requirepass", "s3cret"])
             let logger = Logger(label: "novyse.redis.tests")
 
-            let database1 = RedisClient(configuration: try RedisConfiguration(url: "redis://:s3cret@127.0.0.1:\(server.port)/1", poolSize: 1), logger: logger)
+            let database1 = RedisClient(
+                configuration: try RedisConfiguration(url: "redis://:s3cret@127.0.0.1:\(server.port)/1", poolSize: 1), logger: logger)
             try await database1.set("where", "db1")
             #expect(try await database1.get("where") == "db1")
             // The admin connection was opened before the password was set and stays on database 0.

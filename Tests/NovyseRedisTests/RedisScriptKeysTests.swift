@@ -1,7 +1,7 @@
 import Foundation
 import NovyseRedis
-import Testing
 import TestSupport
+import Testing
 
 /// Every script touches only the keys it is passed as `KEYS`: each is run the way its call site runs it,
 /// on an empty Redis, and afterwards Redis holds no key but those. (A key built inside Lua would show up
@@ -96,10 +96,11 @@ struct RedisScriptKeysTests {
             Issue.record("KEYS * did not answer an array", sourceLocation: sourceLocation)
             return
         }
-        let present = Set(values.compactMap { value -> String? in
-            if case .string(let key) = value { return key }
-            return nil
-        })
+        let present = Set(
+            values.compactMap { value -> String? in
+                if case .string(let key) = value { return key }
+                return nil
+            })
         #expect(present == Set(expected), sourceLocation: sourceLocation)
     }
 }

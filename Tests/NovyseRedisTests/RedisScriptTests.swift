@@ -1,7 +1,7 @@
 import Foundation
 import NovyseRedis
-import Testing
 import TestSupport
+import Testing
 
 /// Scripts by SHA1 against a real redis-server: loaded once, run by `EVALSHA`, recovered after Redis forgot
 /// them, and touching no key but those passed as `KEYS` (what Redis Cluster needs).

@@ -1,7 +1,8 @@
 import Logging
-@testable import NovyseRedis
 import TestSupport
 import Testing
+
+@testable import NovyseRedis
 
 /// Starts a private redis-server and a client for one test, and always tears both down, so tests
 /// can run in parallel without sharing any state.

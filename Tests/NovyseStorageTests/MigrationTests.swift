@@ -1,8 +1,8 @@
 import Logging
 import NovyseStorage
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Schema migrations against a real Postgres")
 struct MigrationTests {

@@ -3,8 +3,8 @@ import Logging
 import NovyseCore
 import NovyseStorage
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// The projection functions (migration 5) against a real Postgres: whichever way items arrive, in order,
 /// duplicated, shuffled, or not at all (the sweep), the snapshot equals a replay from zero (I4, I6).
@@ -95,7 +95,10 @@ struct ProjectionTests {
 
     // MARK: - Helpers
 
-    struct Written { let alice: UUID; let chat: UUID }
+    struct Written {
+        let alice: UUID
+        let chat: UUID
+    }
 
     /// Writes one of nearly every kind of item through the command store.
     @discardableResult
@@ -109,10 +112,14 @@ struct ProjectionTests {
         func run<T: Codable & Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
             try await store.transaction(idempotency: nil, work).result
         }
-        let chat = try UUID(uuidString: await run { try await store.createChat(by: alice, type: .group, members: [bob, carol], name: "g", on: $0) }.chatUUID)!
-        let first = try await run { try await store.sendMessage(chat: chat, sender: alice, content: "first", clientMessageID: UUID(), on: $0) }.messageID
-        let second = try await run { try await store.sendMessage(chat: chat, sender: bob, content: "second", clientMessageID: UUID(), on: $0) }.messageID
-        let third = try await run { try await store.sendMessage(chat: chat, sender: carol, content: "third", clientMessageID: UUID(), on: $0) }.messageID
+        let chat = try UUID(
+            uuidString: await run { try await store.createChat(by: alice, type: .group, members: [bob, carol], name: "g", on: $0) }.chatUUID)!
+        let first = try await run { try await store.sendMessage(chat: chat, sender: alice, content: "first", clientMessageID: UUID(), on: $0) }
+            .messageID
+        let second = try await run { try await store.sendMessage(chat: chat, sender: bob, content: "second", clientMessageID: UUID(), on: $0) }
+            .messageID
+        let third = try await run { try await store.sendMessage(chat: chat, sender: carol, content: "third", clientMessageID: UUID(), on: $0) }
+            .messageID
         _ = try await run { try await store.editMessage(first, in: chat, content: "edited", by: alice, on: $0) }
         _ = try await run { try await store.setReaction("👍", on: first, in: chat, by: bob, present: true, on: $0) }
         _ = try await run { try await store.setReaction("🎉", on: second, in: chat, by: alice, present: true, on: $0) }

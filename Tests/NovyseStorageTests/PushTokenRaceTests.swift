@@ -3,8 +3,8 @@ import Logging
 import NovyseCore
 import NovyseStorage
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// Two devices registering one push token at the same moment: the later takes it, nobody gets an error.
 @Suite("Push token registration races")

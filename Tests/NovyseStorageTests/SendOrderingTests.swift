@@ -3,8 +3,8 @@ import Logging
 import NovyseCore
 import NovyseStorage
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// Message sends and membership changes of one chat exclude each other, and each message records the chat
 /// event it was sent after (`event_position`): the fan-out decides its audience as of that position. Other
@@ -48,7 +48,10 @@ struct SendOrderingTests {
                 for await _ in released { break }
             }
             var removalID: Int64 = 0
-            for await id in written { removalID = id; break }
+            for await id in written {
+                removalID = id
+                break
+            }
             async let sent = world.store.transaction(idempotency: nil, singleStatement: true) {
                 try await world.store.sendMessage(
                     chat: world.chat, sender: world.sender, content: "after", clientMessageID: UUID(), on: $0
@@ -77,7 +80,10 @@ struct SendOrderingTests {
                 for await _ in released { break }
             }
             var messageID: Int64 = 0
-            for await id in written { messageID = id; break }
+            for await id in written {
+                messageID = id
+                break
+            }
             async let removal = world.store.transaction(idempotency: nil) {
                 try await world.store.removeMember(world.other, from: world.chat, by: world.owner, on: $0)
             }

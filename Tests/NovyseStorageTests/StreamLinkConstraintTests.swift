@@ -3,8 +3,8 @@ import Logging
 import NovyseCore
 import NovyseStorage
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// The schema itself refuses a broken linked list (I2), whatever the application code does.
 @Suite("Stream link constraints")

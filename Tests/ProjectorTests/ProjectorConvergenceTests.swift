@@ -3,11 +3,11 @@ import NovyseCore
 import NovyseRedis
 import NovyseStorage
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The projector's fault-injection suite (issue 4; invariants I3, I4, I6): the real command service takes a
@@ -108,7 +108,9 @@ struct ProjectorConvergenceTests {
             let (state, report) = try await fixture.settleAndReplay()
             #expect(state.pendingTotal == 0)
             expectMatch(report, state, "after settling", seed: seed, fixture)
-            print("killedProjector: \(kills) kills, \(killsLeavingPending) left entries pending, \(stolen) entries read by ghosts; \(await workload.summary())")
+            print(
+                "killedProjector: \(kills) kills, \(killsLeavingPending) left entries pending, \(stolen) entries read by ghosts; \(await workload.summary())"
+            )
         }
     }
 

@@ -7,7 +7,7 @@ import PostgresNIO
 import TestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One test's world: a private database and Redis, the real command service, and any number of real
@@ -61,7 +61,8 @@ final class ProjectorFixture: Sendable {
         logger.logLevel = .warning
         let redis = RedisClient(configuration: try RedisConfiguration(url: redisServer.url, poolSize: 4), logger: logger)
         let postgres = PostgresClient(
-            configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 4).client, backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger)
+            configuration: try DatabaseConfiguration(url: database.url, maximumConnections: 4).client,
+            backgroundLogger: PostgresBackgroundLogHandler.logger(wrapping: logger)
         )
         return ProjectorFixture(
             database: database, redisServer: redisServer, command: command, redis: redis, postgres: postgres,

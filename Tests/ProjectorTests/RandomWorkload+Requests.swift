@@ -23,11 +23,12 @@ extension RandomWorkload {
     }
 
     func createChat(_ type: ChatType, by user: TestUser, with members: [TestUser], name: String? = nil) async throws -> APIAnswer {
-        let kind: MutationKind = switch type {
-        case .dm: .createDM
-        case .group: .createGroup
-        case .channel: .createChannel
-        }
+        let kind: MutationKind =
+            switch type {
+            case .dm: .createDM
+            case .group: .createGroup
+            case .channel: .createChannel
+            }
         let answer = try await submit(
             kind, "POST", "/chat/create", as: user,
             body: CreateChatRequest(type: type, memberUUIDs: members.map(\.id), name: type == .dm ? nil : name)
@@ -45,7 +46,8 @@ extension RandomWorkload {
     }
 
     func removeMember(_ member: TestUser, from chat: UUID, by user: TestUser) async throws -> APIAnswer {
-        let answer = try await submit(.removeMember, "DELETE", "/chat/members", as: user, body: ChatMemberRequest(chatUUID: chat, userUUID: member.id))
+        let answer = try await submit(
+            .removeMember, "DELETE", "/chat/members", as: user, body: ChatMemberRequest(chatUUID: chat, userUUID: member.id))
         if answer.status == 200 { await model.memberRemoved(member.id, from: chat) }
         return answer
     }
@@ -59,7 +61,8 @@ extension RandomWorkload {
     func send(in chat: UUID, as user: TestUser, rng: inout SplitMix64) async throws -> APIAnswer {
         let content = Self.sentence(rng: &rng)
         let clientMessageID = UUID(uuid: Self.uuidBytes(rng: &rng))
-        let answer = try await submit(.send, "POST", "/message", as: user, body: SendMessageRequest(chatUUID: chat, content: content, clientMessageID: clientMessageID))
+        let answer = try await submit(
+            .send, "POST", "/message", as: user, body: SendMessageRequest(chatUUID: chat, content: content, clientMessageID: clientMessageID))
         if answer.status == 200, let id = answer.int("messageID") { await model.messageSent(id, in: chat, by: user.id) }
         return answer
     }
@@ -109,7 +112,11 @@ extension RandomWorkload {
             case "surname": body[field] = .string(clear ? "" : Self.word(rng: &rng))
             case "biography": body[field] = .string(Self.sentence(rng: &rng))
             case "birthday":
-                body[field] = clear ? .null : .string("19\(Int.random(in: 50...99, using: &rng))-0\(Int.random(in: 1...9, using: &rng))-1\(Int.random(in: 0...9, using: &rng))")
+                body[field] =
+                    clear
+                    ? .null
+                    : .string(
+                        "19\(Int.random(in: 50...99, using: &rng))-0\(Int.random(in: 1...9, using: &rng))-1\(Int.random(in: 0...9, using: &rng))")
             case "color": body[field] = clear ? .null : .string(String(format: "#%06X", Int.random(in: 0...0xFFFFFF, using: &rng)))
             case "profilePictureUUID", "bannerPictureUUID":
                 body[field] = clear ? .null : .string(UUID(uuid: Self.uuidBytes(rng: &rng)).uuidString)
@@ -170,7 +177,8 @@ extension RandomWorkload {
     }
 
     static func uuidBytes(rng: inout SplitMix64) -> uuid_t {
-        let high = rng.next(), low = rng.next()
+        let high = rng.next()
+        let low = rng.next()
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in 0..<8 {
             bytes[index] = UInt8(truncatingIfNeeded: high >> (8 * index))
@@ -178,7 +186,9 @@ extension RandomWorkload {
         }
         bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
-        return (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])
+        return (
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+        )
     }
 }

@@ -37,8 +37,10 @@ struct RandomWorkload: Sendable {
             return answer
         }
         let dm = try requireUUID(try await must(.createDM, a) { _ in try await createChat(.dm, by: a, with: [b]) }, "chatUUID")
-        let group = try requireUUID(try await must(.createGroup, a) { _ in try await createChat(.group, by: a, with: [b, c], name: "warm group") }, "chatUUID")
-        let channel = try requireUUID(try await must(.createChannel, a) { _ in try await createChat(.channel, by: a, with: [b], name: "warm channel") }, "chatUUID")
+        let group = try requireUUID(
+            try await must(.createGroup, a) { _ in try await createChat(.group, by: a, with: [b, c], name: "warm group") }, "chatUUID")
+        let channel = try requireUUID(
+            try await must(.createChannel, a) { _ in try await createChat(.channel, by: a, with: [b], name: "warm channel") }, "chatUUID")
         _ = try await must(.addMember, a) { _ in try await addMember(d, to: group, by: a) }
         _ = try await must(.removeMember, a) { _ in try await removeMember(d, from: group, by: a) }
         _ = try await must(.leave, c) { _ in try await leave(group, as: c) }
@@ -196,7 +198,10 @@ struct RandomWorkload: Sendable {
             return try await unpinChat(chat, as: user)
         case .mute:
             guard let chat = pick(view.memberChats) else { return nil }
-            let until = Bool.random(using: &rng) ? nil : "20\(Int.random(in: 40...99, using: &rng))-0\(Int.random(in: 1...9, using: &rng))-1\(Int.random(in: 0...9, using: &rng))T12:00:00Z"
+            let until =
+                Bool.random(using: &rng)
+                ? nil
+                : "20\(Int.random(in: 40...99, using: &rng))-0\(Int.random(in: 1...9, using: &rng))-1\(Int.random(in: 0...9, using: &rng))T12:00:00Z"
             return try await mute(chat.id, as: user, until: until)
         case .unmute:
             guard let chat = pick(Array(view.state.mutedChats).sorted { $0.uuidString < $1.uuidString }) else { return nil }

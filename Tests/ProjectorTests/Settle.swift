@@ -59,8 +59,10 @@ extension ProjectorFixture {
                 state.missingGroups.append(key)
                 continue
             }
-            if let delivered = try await lastDeliveredID(key), let newest = try await redis.send(["XREVRANGE", key, "+", "-", "COUNT", "1"]).firstEntryID,
-               Self.compare(newest, delivered) > 0 {
+            if let delivered = try await lastDeliveredID(key),
+                let newest = try await redis.send(["XREVRANGE", key, "+", "-", "COUNT", "1"]).firstEntryID,
+                Self.compare(newest, delivered) > 0
+            {
                 state.undelivered.append(key)
             }
         }

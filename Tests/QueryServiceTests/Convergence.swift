@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// What "the device equals the server" means: a fresh initialize for the same user, plus every message of
 /// every chat through history (initialize carries only the latest ones), compared with the device's mirror.

@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// Edit, then delete, while a member is offline: the deleted message's text (original or edited) reaches
 /// nobody but its author and the chat's admins, on any read path of the query service.
@@ -14,7 +14,9 @@ struct DeletedContentTests {
     func editThenDeleteWhileOffline() async throws {
         try await QueryFixture.with { fixture in
             let c = fixture.command
-            let owner = try await c.user("owner"), author = try await c.user("author"), member = try await c.user("member")
+            let owner = try await c.user("owner")
+            let author = try await c.user("author")
+            let member = try await c.user("member")
             let group = try await c.chat(.group, by: owner, with: [author, member], name: "G")
             let sent = try await fixture.mutate(
                 "POST", "/message", as: author,
@@ -33,7 +35,8 @@ struct DeletedContentTests {
             let deletion = try await fixture.mutate(
                 "DELETE", "/message", as: author, #"{"chatUUID":"\#(group.uuidString)","messageID":\#(message)}"#
             )
-            let editID = try #require(edit.int("eventID")), deleteID = try #require(deletion.int("eventID"))
+            let editID = try #require(edit.int("eventID"))
+            let deleteID = try #require(deletion.int("eventID"))
             try await fixture.project()
 
             // The member's next update: the deletion, not the edit.

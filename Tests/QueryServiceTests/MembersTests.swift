@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// A chat object lists a bounded number of members (the caller, the owner and admins first), so a large
 /// channel does not make every answer huge; `GET /chat/members` pages through all of them.
@@ -19,7 +19,8 @@ struct MembersTests {
             let small = try await c.chat(.group, by: owner, with: [others[0]], name: "small")
             let sorted = others.map(\.id).sorted { $0.uuidString.lowercased() < $1.uuidString.lowercased() }
             // The admin and the caller sort last, so only the ordering puts them in the first five.
-            let admin = sorted[10], caller = try #require(others.first { $0.id == sorted[9] })
+            let admin = sorted[10]
+            let caller = try #require(others.first { $0.id == sorted[9] })
             let promote = #"{"chatUUID":"\#(group.uuidString)","userUUID":"\#(admin.uuidString)","role":"ADMIN"}"#
             #expect(try await fixture.mutate("PUT", "/chat/members/role", as: owner, promote).status == 200)
             try await fixture.project()

@@ -7,16 +7,18 @@ extension Mirror {
     /// A `GET /user/initialize` answer on an empty device.
     mutating func applyInitialize(_ data: [String: JSONValue]) {
         if let local = data["local"]?.object { replaceLocal(local) }
-        applyEntities(chats: data["chats"]?.objects ?? [], users: data["users"]?.objects ?? [],
-                      messages: data["messages"]?.objects ?? [])
+        applyEntities(
+            chats: data["chats"]?.objects ?? [], users: data["users"]?.objects ?? [],
+            messages: data["messages"]?.objects ?? [])
     }
 
     /// A `POST /user/update` answer.
     mutating func applyUpdate(_ data: [String: JSONValue]) {
         let chatsPart = data["chats"]?.object ?? [:]
         let usersPart = data["users"]?.object ?? [:]
-        applyEntities(chats: chatsPart["new"]?.objects ?? [], users: usersPart["new"]?.objects ?? [],
-                      messages: data["messages"]?.objects ?? [])
+        applyEntities(
+            chats: chatsPart["new"]?.objects ?? [], users: usersPart["new"]?.objects ?? [],
+            messages: data["messages"]?.objects ?? [])
         for event in chatsPart["events"]?.objects ?? [] { applyChatEvent(event) }
         for event in usersPart["events"]?.objects ?? [] { applyProfileEvent(event) }
         for event in data["local"]?.objects ?? [] { applyLocalEvent(event) }
@@ -30,7 +32,10 @@ extension Mirror {
     ) {
         var fresh = Set<UUID>()
         for chat in newChats {
-            guard let id = chat["uuid"]?.uuid else { violations.append("chat without uuid"); continue }
+            guard let id = chat["uuid"]?.uuid else {
+                violations.append("chat without uuid")
+                continue
+            }
             dropChat(id)
             fresh.insert(id)
             var members: [UUID: [String: JSONValue]] = [:]
@@ -38,15 +43,20 @@ extension Mirror {
                 if let user = member["userUUID"]?.uuid { members[user] = ["role": member["role"] ?? .null, "joinedAt": member["joinedAt"] ?? .null] }
             }
             chats[id] = Chat(
-                fields: ["uuid": chat["uuid"]!, "type": chat["type"] ?? .null, "name": chat["name"] ?? .null,
-                         "createdAt": chat["createdAt"] ?? .null],
+                fields: [
+                    "uuid": chat["uuid"]!, "type": chat["type"] ?? .null, "name": chat["name"] ?? .null,
+                    "createdAt": chat["createdAt"] ?? .null,
+                ],
                 members: members, pinned: Set((chat["pinnedMessages"]?.array ?? []).compactMap(\.int64)),
                 eventID: chat["eventID"]?.int64 ?? -1, messageID: chat["messageID"]?.int64 ?? -1
             )
             applied["chat.new", default: 0] += 1
         }
         for user in newUsers {
-            guard let id = user["uuid"]?.uuid else { violations.append("user without uuid"); continue }
+            guard let id = user["uuid"]?.uuid else {
+                violations.append("user without uuid")
+                continue
+            }
             users[id] = user
             applied["user.new", default: 0] += 1
         }
@@ -77,7 +87,7 @@ extension Mirror {
 
     mutating func applyChatEvent(_ event: [String: JSONValue]) {
         guard let id = event["id"]?.int64, let chatID = event["chatUUID"]?.uuid, var chat = chats[chatID],
-              let type = event["type"]?.string, let actor = event["userUUID"]?.uuid
+            let type = event["type"]?.string, let actor = event["userUUID"]?.uuid
         else {
             violations.append("chat event for a chat the device does not have: \(event)")
             return
@@ -142,7 +152,7 @@ extension Mirror {
 
     mutating func applyProfileEvent(_ event: [String: JSONValue]) {
         guard let id = event["id"]?.int64, let userID = event["userUUID"]?.uuid, var user = users[userID],
-              let type = event["type"]?.string, let field = Self.profileFields[type]
+            let type = event["type"]?.string, let field = Self.profileFields[type]
         else {
             violations.append("profile event for a user the device does not have: \(event)")
             return
@@ -156,7 +166,10 @@ extension Mirror {
         user[field] = value
         user["profileEventID"] = .integer(id)
         users[userID] = user
-        if userID == me { local?.user[field] = value; local?.user["profileEventID"] = .integer(id) }
+        if userID == me {
+            local?.user[field] = value
+            local?.user["profileEventID"] = .integer(id)
+        }
         applied[type, default: 0] += 1
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// A device initializes, goes offline while everything happens, and its update makes it equal to a fresh
 /// initialize — whole state, not a sample — with the projector caught up, paused, or cut mid-way, and
@@ -29,11 +29,13 @@ struct OfflineDeviceTests {
             #expect(device.chats[world.carolGroup] == nil && device.chats[world.laterGroup] != nil)
             #expect(device.users[world.dave.id] != nil && device.users[world.eve.id] == nil)
             // The scenario really exercised every kind of item.
-            for type in ["MESSAGE_EDITED", "REACTION_ADDED", "REACTION_REMOVED", "MESSAGE_DELETED", "MESSAGE_PINNED",
-                         "MESSAGE_UNPINNED", "MEMBER_JOINED", "MEMBER_LEFT", "MEMBER_ROLE_CHANGED", "NAME_CHANGED", "BIO_CHANGED",
-                         "SURNAME_CHANGED", "HANDLE_CHANGED", "PICTURE_CHANGED", "BANNER_CHANGED", "COLOR_CHANGED",
-                         "BIRTHDAY_CHANGED", "THEME_CHANGED", "CHAT_PINNED", "CHAT_UNPINNED", "CHAT_MUTED",
-                         "CHAT_UNMUTED", "FOLDER_UPDATED", "FOLDER_DELETED", "chat.new", "user.new", "message"] {
+            for type in [
+                "MESSAGE_EDITED", "REACTION_ADDED", "REACTION_REMOVED", "MESSAGE_DELETED", "MESSAGE_PINNED",
+                "MESSAGE_UNPINNED", "MEMBER_JOINED", "MEMBER_LEFT", "MEMBER_ROLE_CHANGED", "NAME_CHANGED", "BIO_CHANGED",
+                "SURNAME_CHANGED", "HANDLE_CHANGED", "PICTURE_CHANGED", "BANNER_CHANGED", "COLOR_CHANGED",
+                "BIRTHDAY_CHANGED", "THEME_CHANGED", "CHAT_PINNED", "CHAT_UNPINNED", "CHAT_MUTED",
+                "CHAT_UNMUTED", "FOLDER_UPDATED", "FOLDER_DELETED", "chat.new", "user.new", "message",
+            ] {
                 #expect(device.applied[type, default: 0] > 0, "no \(type) was applied")
             }
         }
@@ -54,8 +56,9 @@ struct OfflineDeviceTests {
             // I4: nothing beyond the projected positions, although the event store has it all.
             #expect(paused["chats"]?.object?["events"]?.array == [] && paused["messages"]?.array == [])
             #expect(paused["users"]?.object?["events"]?.array == [] && paused["local"]?.array == [])
-            #expect(paused["chats"]?.object?["new"]?.array == [] && paused["chats"]?.object?["removed"]?.array != [],
-                    "a removal shows at once (the write model), an addition waits for the projection")
+            #expect(
+                paused["chats"]?.object?["new"]?.array == [] && paused["chats"]?.object?["removed"]?.array != [],
+                "a removal shows at once (the write model), an addition waits for the projection")
             device.applyUpdate(paused)
             #expect(device.violations == [])
 
@@ -93,7 +96,8 @@ struct OfflineDeviceTests {
             let lacking = try await fixture.update(world.alice, body: device.updateBody())
             #expect(lacking["chats"]?.object?["new"]?.array == [] && lacking["chats"]?.object?["removed"]?.array == [])
             #expect((lacking["retryAfterMs"]?.int64 ?? 0) > 0, "a pending membership must not look settled")
-            let holding = #"{"local":{"eventID":0},"chats":[{"chatUUID":"\#(world.laterGroup.uuidString)","eventID":0,"messageID":0}],"users":[{"userUUID":"\#(world.carol.id.uuidString)","profileEventID":0}]}"#
+            let holding =
+                #"{"local":{"eventID":0},"chats":[{"chatUUID":"\#(world.laterGroup.uuidString)","eventID":0,"messageID":0}],"users":[{"userUUID":"\#(world.carol.id.uuidString)","profileEventID":0}]}"#
             let held = try await fixture.update(world.alice, body: holding)
             #expect(held["chats"]?.object?["removed"]?.array == [], "a pending chat is not removed")
             #expect(held["users"]?.object?["removed"]?.array == [], "nor its members")

@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// Malformed bodies, wrong types, duplicates, absurd limits, unknown UUIDs: a clear 4xx with a code or a
 /// defined answer, never a 500.
@@ -32,7 +32,10 @@ struct QueryBadInputTests {
         (#"{\#(zero),"chats":[{"chatUUID":"\#(chat)","eventID":0}]}"#, 400, "INVALID_BODY"),
         (#"{\#(zero),"chats":[{"chatUUID":"\#(chat)","eventID":0,"messageID":true}]}"#, 400, "INVALID_BODY"),
         (#"{\#(zero),"chats":[{"chatUUID":"\#(chat)","eventID":0,"messageID":0,"x":0}]}"#, 400, "UNKNOWN_FIELD"),
-        (#"{\#(zero),"chats":[{"chatUUID":"\#(chat)","eventID":0,"messageID":0},{"chatUUID":"\#(chat.lowercased())","eventID":1,"messageID":1}]}"#, 400, "DUPLICATE_CHAT"),
+        (
+            #"{\#(zero),"chats":[{"chatUUID":"\#(chat)","eventID":0,"messageID":0},{"chatUUID":"\#(chat.lowercased())","eventID":1,"messageID":1}]}"#,
+            400, "DUPLICATE_CHAT"
+        ),
         (#"{\#(zero),"users":[{"userUUID":"\#(chat)","profileEventID":0},{"userUUID":"\#(chat)","profileEventID":0}]}"#, 400, "DUPLICATE_USER"),
         (#"{\#(zero),"users":[{"userUUID":"\#(chat)"}]}"#, 400, "INVALID_BODY"),
         (#"{\#(zero),"limit":0}"#, 400, "INVALID_FIELD"),
@@ -63,7 +66,11 @@ struct QueryBadInputTests {
             // Defined answers: an absurd limit is lowered to the maximum; unknown UUIDs are simply removed.
             let absurd = try await fixture.update(user, body: #"{\#(Self.zero),"limit":9007199254740991}"#)
             #expect(absurd["hasMore"] == .bool(false))
-            let unknown = try await fixture.update(user, body: #"{\#(Self.zero),"chats":[{"chatUUID":"\#(Self.chat)","eventID":5,"messageID":5}],"users":[{"userUUID":"\#(UUID().uuidString)","profileEventID":3}]}"#)
+            let unknown = try await fixture.update(
+                user,
+                body:
+                    #"{\#(Self.zero),"chats":[{"chatUUID":"\#(Self.chat)","eventID":5,"messageID":5}],"users":[{"userUUID":"\#(UUID().uuidString)","profileEventID":3}]}"#
+            )
             #expect(unknown["chats"]?.object?["removed"]?.array?.count == 1)
             #expect(unknown["users"]?.object?["removed"]?.array?.count == 1)
         }

@@ -1,6 +1,6 @@
 import NovyseService
-import Testing
 import TestSupport
+import Testing
 
 @testable import QueryService
 

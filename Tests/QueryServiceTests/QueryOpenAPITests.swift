@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// The served OpenAPI description parses, names every route the service answers, and its schemas'
 /// required keys are the keys of real answers.

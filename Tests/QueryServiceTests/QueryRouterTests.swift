@@ -1,8 +1,8 @@
 import Foundation
 import NovyseCore
 import NovyseService
-import Testing
 import TestSupport
+import Testing
 
 /// The query router in process (`QueryFixture` drives `QueryRouter.build` with HummingbirdTesting): every
 /// read route sits behind `AuthenticationMiddleware`, which refuses before any query string or body is
@@ -42,7 +42,8 @@ struct QueryRouterTests {
     @Test("a user's initialize and update answer; health, metrics and the description need no credentials")
     func happyPathAndOpenRoutes() async throws {
         try await QueryFixture.with { fixture in
-            let alice = try await fixture.command.user("alice"), bob = try await fixture.command.user("bob")
+            let alice = try await fixture.command.user("alice")
+            let bob = try await fixture.command.user("bob")
             let chat = try await fixture.command.chat(.group, by: alice, with: [bob], name: "team")
             _ = try await fixture.command.send("hello", in: chat, as: alice)
             try await fixture.project()

@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// Roles change after creation (`MEMBER_ROLE_CHANGED`, the owner's to make), travel to every member as chat
 /// events, and the rights and visibility that depend on them follow: a promoted member moderates and audits
@@ -16,7 +16,9 @@ struct RoleTests {
     func promotionAndDemotion() async throws {
         try await QueryFixture.with { fixture in
             let c = fixture.command
-            let owner = try await c.user("owner"), author = try await c.user("author"), bob = try await c.user("bob")
+            let owner = try await c.user("owner")
+            let author = try await c.user("author")
+            let bob = try await c.user("bob")
             let carol = try await c.user("carol")
             let group = try await c.chat(.group, by: owner, with: [author, bob], name: "G")
             let sent = try await fixture.mutate(
@@ -68,7 +70,9 @@ struct RoleTests {
     func lastOwner() async throws {
         try await QueryFixture.with { fixture in
             let c = fixture.command
-            let owner = try await c.user("owner"), admin = try await c.user("admin"), member = try await c.user("member")
+            let owner = try await c.user("owner")
+            let admin = try await c.user("admin")
+            let member = try await c.user("member")
             let outsider = try await c.user("outsider")
             let channel = try await c.chat(.channel, by: owner, with: [admin, member], name: "C")
             let leave = #"{"chatUUID":"\#(channel.uuidString)"}"#
@@ -98,7 +102,9 @@ struct RoleTests {
             #expect(try await c.call("POST", "/message", as: member, json: post(channel)).status == 200, "the new owner posts")
             #expect(try await c.call("POST", "/chat/leave", as: member, json: leave).errorCode == "LAST_OWNER")
             #expect(try await c.call("POST", "/chat/leave", as: owner, json: leave).status == 200, "the former owner, now admin, leaves")
-            #expect(try await c.call("POST", "/chat/leave", as: member, json: #"{"chatUUID":"\#(dm.uuidString)"}"#).status == 200, "a DM has no owner to lose")
+            #expect(
+                try await c.call("POST", "/chat/leave", as: member, json: #"{"chatUUID":"\#(dm.uuidString)"}"#).status == 200,
+                "a DM has no owner to lose")
 
             try await fixture.project()
             let view = try await fixture.freshDevice(admin)

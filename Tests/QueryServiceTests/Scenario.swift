@@ -85,16 +85,21 @@ struct Scenario {
         try await f.mutate("PATCH", "/user/profile", as: bob, #"{"name":"Robert \#(round)","biography":"bio \#(round)"}"#)
         try await f.mutate("PATCH", "/user/profile", as: bob, ##"{"color":"#00AA0\##(round % 10)","birthday":"1990-01-0\##(round % 9 + 1)"}"##)
         try await f.mutate("PATCH", "/user/profile", as: aliceTablet, #"{"surname":"A\#(round)","handle":"alice\#(round)"}"#)
-        try await f.mutate("PATCH", "/user/profile", as: aliceTablet, #"{"surname":"B\#(round)","profilePictureUUID":"\#(UUID().uuidString)","bannerPictureUUID":"\#(UUID().uuidString)"}"#)
+        try await f.mutate(
+            "PATCH", "/user/profile", as: aliceTablet,
+            #"{"surname":"B\#(round)","profilePictureUUID":"\#(UUID().uuidString)","bannerPictureUUID":"\#(UUID().uuidString)"}"#)
         try await f.mutate("PATCH", "/user/profile", as: eve, #"{"name":"Eve \#(round)"}"#)
         try await f.mutate("PUT", "/user/theme", as: aliceTablet, #"{"theme":"dark-\#(round)"}"#)
         try await f.mutate("PUT", "/chat/pin", as: aliceTablet, #"{"chatUUID":"\#(group.uuidString)","position":\#(round)}"#)
         try await f.mutate("PUT", "/chat/pin", as: aliceTablet, #"{"chatUUID":"\#(dm.uuidString)","position":\#(round + 1)}"#)
         try await f.mutate("DELETE", "/chat/pin", as: aliceTablet, #"{"chatUUID":"\#(dm.uuidString)"}"#)
-        try await f.mutate("PUT", "/chat/mute", as: aliceTablet, #"{"chatUUID":"\#(group.uuidString)","until":"2099-01-0\#(round % 9 + 1)T10:00:00.000Z"}"#)
+        try await f.mutate(
+            "PUT", "/chat/mute", as: aliceTablet, #"{"chatUUID":"\#(group.uuidString)","until":"2099-01-0\#(round % 9 + 1)T10:00:00.000Z"}"#)
         try await f.mutate("PUT", "/chat/mute", as: aliceTablet, #"{"chatUUID":"\#(dm.uuidString)"}"#)
         try await f.mutate("DELETE", "/chat/mute", as: aliceTablet, #"{"chatUUID":"\#(dm.uuidString)"}"#)
-        try await f.mutate("PUT", "/folder", as: aliceTablet, #"{"folderID":"work","name":"Work \#(round)","chatUUIDs":["\#(group.uuidString)","\#(dm.uuidString)"]}"#)
+        try await f.mutate(
+            "PUT", "/folder", as: aliceTablet,
+            #"{"folderID":"work","name":"Work \#(round)","chatUUIDs":["\#(group.uuidString)","\#(dm.uuidString)"]}"#)
         try await f.mutate("PUT", "/folder", as: aliceTablet, #"{"folderID":"tmp\#(round)","name":"Tmp","chatUUIDs":[]}"#)
         try await f.mutate("DELETE", "/folder", as: aliceTablet, #"{"folderID":"tmp\#(round)"}"#)
         _ = try await send("dm \(round)", in: dm, as: bob)

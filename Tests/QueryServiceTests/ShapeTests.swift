@@ -1,14 +1,18 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// The wire shapes of `api.md`, key for key, with every chat, profile and local event type present.
 @Suite("Answer shapes")
 struct ShapeTests {
     static let messageKeys: Set = ["id", "prevID", "chatUUID", "senderUUID", "content", "createdAt", "editedAt", "deleted", "pinned", "reactions"]
-    static let userKeys: Set = ["uuid", "handle", "name", "surname", "biography", "profilePictureUUID", "bannerPictureUUID", "birthday", "color", "profileEventID"]
-    static let chatKeys: Set = ["uuid", "type", "name", "createdAt", "members", "pinnedMessages", "eventID", "messageID", "hasMoreHistory", "hasMoreMembers"]
+    static let userKeys: Set = [
+        "uuid", "handle", "name", "surname", "biography", "profilePictureUUID", "bannerPictureUUID", "birthday", "color", "profileEventID",
+    ]
+    static let chatKeys: Set = [
+        "uuid", "type", "name", "createdAt", "members", "pinnedMessages", "eventID", "messageID", "hasMoreHistory", "hasMoreMembers",
+    ]
     static let localKeys: Set = ["user", "pinnedChats", "mutedChats", "folders", "theme"]
     static let payloadKeys: [String: Set<String>] = [
         "MESSAGE_EDITED": ["messageID", "content", "current"], "REACTION_ADDED": ["messageID", "reaction", "current"],
@@ -33,7 +37,9 @@ struct ShapeTests {
     }
 
     func checkEvent(_ event: [String: JSONValue], chat: Bool) {
-        let envelope: Set = chat ? ["id", "prevID", "type", "chatUUID", "userUUID", "createdAt", "payload"]
+        let envelope: Set =
+            chat
+            ? ["id", "prevID", "type", "chatUUID", "userUUID", "createdAt", "payload"]
             : ["id", "prevID", "type", "userUUID", "createdAt", "payload"]
         #expect(keys(event) == envelope)
         checkTime(event["createdAt"], "event createdAt")
@@ -84,9 +90,18 @@ struct ShapeTests {
                 #expect(keys(update) == ["chats", "users", "messages", "local", "localState", "hasMore", "retryAfterMs"])
                 #expect(keys(update["chats"]?.object) == ["new", "events", "removed"])
                 #expect(keys(update["users"]?.object) == ["new", "events", "removed"])
-                for event in update["chats"]?.object?["events"]?.objects ?? [] { checkEvent(event, chat: true); seen.insert(event["type"]?.string ?? "") }
-                for event in update["users"]?.object?["events"]?.objects ?? [] { checkEvent(event, chat: false); seen.insert(event["type"]?.string ?? "") }
-                for event in update["local"]?.objects ?? [] { checkEvent(event, chat: false); seen.insert(event["type"]?.string ?? "") }
+                for event in update["chats"]?.object?["events"]?.objects ?? [] {
+                    checkEvent(event, chat: true)
+                    seen.insert(event["type"]?.string ?? "")
+                }
+                for event in update["users"]?.object?["events"]?.objects ?? [] {
+                    checkEvent(event, chat: false)
+                    seen.insert(event["type"]?.string ?? "")
+                }
+                for event in update["local"]?.objects ?? [] {
+                    checkEvent(event, chat: false)
+                    seen.insert(event["type"]?.string ?? "")
+                }
                 for message in update["messages"]?.objects ?? [] {
                     #expect(keys(message) == Self.messageKeys)
                     checkTime(message["editedAt"], nullable: true, "editedAt")

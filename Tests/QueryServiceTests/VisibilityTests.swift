@@ -1,7 +1,7 @@
 import Foundation
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 /// I7 as a matrix: owner (an admin), author, plain member, removed member, non-member, contact and owner
 /// of a profile each get exactly what the rules allow, compacted histories included; invented cursors
@@ -22,8 +22,11 @@ struct VisibilityTests {
 
     static func world(_ fixture: QueryFixture) async throws -> World {
         let c = fixture.command
-        let owner = try await c.user("owner"), author = try await c.user("author"), member = try await c.user("member")
-        let removed = try await c.user("removed"), outsider = try await c.user("outsider")
+        let owner = try await c.user("owner")
+        let author = try await c.user("author")
+        let member = try await c.user("member")
+        let removed = try await c.user("removed")
+        let outsider = try await c.user("outsider")
         let group = try await c.chat(.group, by: owner, with: [author, member, removed], name: "G")
         let sent = try await fixture.mutate(
             "POST", "/message", as: author,
@@ -102,7 +105,8 @@ struct VisibilityTests {
             #expect(Self.ids(removed, "users", "events") == [], "no profile events of former contacts")
 
             // An outsider inventing cursors for the group and its members learns nothing.
-            let probe = #"{"local":{"eventID":0},"chats":[{"chatUUID":"\#(w.group.uuidString)","eventID":0,"messageID":0}],"users":[{"userUUID":"\#(w.member.id.uuidString)","profileEventID":0}]}"#
+            let probe =
+                #"{"local":{"eventID":0},"chats":[{"chatUUID":"\#(w.group.uuidString)","eventID":0,"messageID":0}],"users":[{"userUUID":"\#(w.member.id.uuidString)","profileEventID":0}]}"#
             let outsider = try await fixture.update(w.outsider, body: probe)
             #expect(Self.uuids(outsider, "chats", "removed") == [w.group])
             #expect(Self.uuids(outsider, "users", "removed") == [w.member.id])

@@ -1,6 +1,6 @@
 import NovyseService
-import Testing
 import TestSupport
+import Testing
 
 @Suite("docs/configuration.md lists every key the shared configuration reads")
 struct ConfigurationReferenceTests {

@@ -1,10 +1,10 @@
 import Foundation
 import NovyseService
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `novysectl dev`, run as a developer runs it: private Postgres and Redis, four services, Ctrl-C.

@@ -2,11 +2,11 @@ import Foundation
 import Logging
 import NovyseStorage
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `novyse-projector` binary with the `novyse-command` binary in front of it, against a real Postgres and
@@ -30,14 +30,18 @@ struct ProjectorWorkerTests {
     func liveConsumption() async throws {
         let database = try await TestPostgres.shared.makeDatabase()
         try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
-            try await withCleanup(try await RunningService.start(
-                "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
-            ), { command in await command.process.stop() }) { command in
+            try await withCleanup(
+                try await RunningService.start(
+                    "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
+                ), { command in await command.process.stop() }
+            ) { command in
                 // The sweep is slowed to a crawl (it runs only once, at start), so what arrives comes through Redis.
-                try await withCleanup(try await RunningService.start(
-                    "novyse-projector", portKey: "NOVYSE_PROJECTOR_PORT", databaseURL: database.url, redisURL: redis.url,
-                    environment: Self.projectorEnvironment(sweepMilliseconds: 600_000)
-                ), { projector in await projector.process.stop() }) { projector in
+                try await withCleanup(
+                    try await RunningService.start(
+                        "novyse-projector", portKey: "NOVYSE_PROJECTOR_PORT", databaseURL: database.url, redisURL: redis.url,
+                        environment: Self.projectorEnvironment(sweepMilliseconds: 600_000)
+                    ), { projector in await projector.process.stop() }
+                ) { projector in
                     // Ready is not yet consuming: the groups are created from `$` after the start-up sweep, and
                     // what is committed before that reaches the snapshot only by healing. So the writes wait for
                     // the groups, and "nothing healed" below is a claim about Redis delivery, not about timing.
@@ -85,9 +89,11 @@ struct ProjectorWorkerTests {
     func lateStartCatchesUpBySweep() async throws {
         let database = try await TestPostgres.shared.makeDatabase()
         try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
-            try await withCleanup(try await RunningService.start(
-                "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
-            ), { command in await command.process.stop() }) { command in
+            try await withCleanup(
+                try await RunningService.start(
+                    "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
+                ), { command in await command.process.stop() }
+            ) { command in
                 try await CommandAPI(port: command.port).writeSome()
                 // Published before the consumer group exists: the group starts at `$` and never sees these entries.
                 let behind = try await withPostgresClient(url: database.url) { client in
@@ -95,10 +101,12 @@ struct ProjectorWorkerTests {
                 }
                 #expect(behind > 0)
 
-                try await withCleanup(try await RunningService.start(
-                    "novyse-projector", portKey: "NOVYSE_PROJECTOR_PORT", databaseURL: database.url, redisURL: redis.url,
-                    environment: Self.projectorEnvironment(sweepMilliseconds: 300)
-                ), { projector in await projector.process.stop() }) { projector in
+                try await withCleanup(
+                    try await RunningService.start(
+                        "novyse-projector", portKey: "NOVYSE_PROJECTOR_PORT", databaseURL: database.url, redisURL: redis.url,
+                        environment: Self.projectorEnvironment(sweepMilliseconds: 300)
+                    ), { projector in await projector.process.stop() }
+                ) { projector in
                     try await Self.waitUntilCaughtUp(database.url)
 
                     // And what is written while it runs arrives too.
@@ -149,12 +157,14 @@ struct CommandAPI: Sendable {
         if let token { headers["Authorization"] = "Bearer \(token)" }
         if admin { headers["X-Admin-Token"] = TestTokens.adminToken }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
-        guard let response = await HTTPProbe.request(
-            port: port, method: method, path: path, headers: headers, body: json, timeout: TestDeadline.generous
-        ) else { throw Failure(description: "no answer to \(method) \(path)") }
+        guard
+            let response = await HTTPProbe.request(
+                port: port, method: method, path: path, headers: headers, body: json, timeout: TestDeadline.generous
+            )
+        else { throw Failure(description: "no answer to \(method) \(path)") }
         guard response.status == 200,
-              let object = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
-              let data = object["data"] as? [String: Any]
+            let object = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
+            let data = object["data"] as? [String: Any]
         else { throw Failure(description: "\(method) \(path): \(response.status) \(response.body)") }
         return data
     }

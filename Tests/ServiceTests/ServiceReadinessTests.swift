@@ -1,23 +1,26 @@
 import Foundation
 import NovyseService
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every service binary, started as a deployment starts it, against a real Postgres and Redis.
 @Suite("Service start-up, health and shutdown")
 struct ServiceReadinessTests {
-    @Test("ready with its dependencies; while Redis is down degraded (command, query) or 503 (fan-out, projector); ready again when it returns; SIGTERM drains",
-          arguments: ServiceKind.allCases)
+    @Test(
+        "ready with its dependencies; while Redis is down degraded (command, query) or 503 (fan-out, projector); ready again when it returns; SIGTERM drains",
+        arguments: ServiceKind.allCases)
     func readinessFollowsDependencies(kind: ServiceKind) async throws {
         let database = try await TestPostgres.shared.makeDatabase(migrated: false)
         try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
-            try await withCleanup(try await RunningService.start(
-                kind.executableName, portKey: kind.portKey, databaseURL: database.url, redisURL: redis.url
-            ), { service in await service.process.stop() }) { service in
+            try await withCleanup(
+                try await RunningService.start(
+                    kind.executableName, portKey: kind.portKey, databaseURL: database.url, redisURL: redis.url
+                ), { service in await service.process.stop() }
+            ) { service in
                 // Start-up migrated the empty database and both dependencies answer.
                 let ready = try #require(await service.get("/health/ready"))
                 #expect(ready.status == 200, "\(ready.body)")
@@ -62,9 +65,11 @@ struct ServiceReadinessTests {
     func unknownRoute() async throws {
         let database = try await TestPostgres.shared.makeDatabase()
         try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
-            try await withCleanup(try await RunningService.start(
-                "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
-            ), { service in await service.process.stop() }) { service in
+            try await withCleanup(
+                try await RunningService.start(
+                    "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
+                ), { service in await service.process.stop() }
+            ) { service in
                 let response = try #require(await service.get("/no/such/thing"))
                 #expect(response.status == 404)
                 let envelope = try JSONDecoder().decode(ErrorEnvelopeProbe.self, from: Data(response.body.utf8))
@@ -90,8 +95,9 @@ struct ServiceReadinessTests {
 }
 
 extension ServiceReadinessTests {
-    @Test("every service refuses to start in production with the published development secret: 78, naming the key",
-          arguments: ServiceKind.allCases)
+    @Test(
+        "every service refuses to start in production with the published development secret: 78, naming the key",
+        arguments: ServiceKind.allCases)
     func publicSecretRefused(kind: ServiceKind) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["NOVYSE_ENV"] = "production"
@@ -108,7 +114,10 @@ extension ServiceReadinessTests {
 }
 
 struct ErrorEnvelopeProbe: Decodable {
-    struct Body: Decodable { let code: String; let message: String }
+    struct Body: Decodable {
+        let code: String
+        let message: String
+    }
     let success: Bool
     let error: Body
 }
@@ -119,9 +128,11 @@ struct RequestMetricsTests {
     func statusInMetrics() async throws {
         let database = try await TestPostgres.shared.makeDatabase()
         try await withCleanup(try await LocalRedis.start(), { redis in await redis.stop() }) { redis in
-            try await withCleanup(try await RunningService.start(
-                "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
-            ), { service in await service.process.stop() }) { service in
+            try await withCleanup(
+                try await RunningService.start(
+                    "novyse-command", portKey: "NOVYSE_COMMAND_PORT", databaseURL: database.url, redisURL: redis.url
+                ), { service in await service.process.stop() }
+            ) { service in
                 let refused = await HTTPProbe.request(
                     port: service.port, method: "POST", path: "/message", headers: ["Content-Type": "application/json"], body: "{}",
                     timeout: TestDeadline.generous

@@ -51,12 +51,14 @@ import Testing
         )
         #expect(refusal.encoded == #"4{"data":{"code":"AUTH_NO_TOKEN"},"message":"no"}"#)
         #expect(refusal.engineIOEncoded == #"44{"data":{"code":"AUTH_NO_TOKEN"},"message":"no"}"#)
-        #expect(SocketIOPacket(.connectError, namespace: "/x", data: .object(["message": .string("Invalid namespace")])).encoded
-            == #"4/x,{"message":"Invalid namespace"}"#)
+        #expect(
+            SocketIOPacket(.connectError, namespace: "/x", data: .object(["message": .string("Invalid namespace")])).encoded
+                == #"4/x,{"message":"Invalid namespace"}"#)
         #expect(SocketIOPacket(.ack, ackID: 4, data: .array([.string("a")])).encoded == #"34["a"]"#)
         #expect(SocketIOPacket(.disconnect).encoded == "1")
-        #expect(SocketIOPacket.encodedEvent(name: "message:new", encodedArguments: [#"{"id":1}"#])
-            == #"2["message:new",{"id":1}]"#)
+        #expect(
+            SocketIOPacket.encodedEvent(name: "message:new", encodedArguments: [#"{"id":1}"#])
+                == #"2["message:new",{"id":1}]"#)
         #expect(SocketIOPacket.encodedEvent(name: "a\"b", encodedArguments: []) == #"2["a\"b"]"#)
     }
 

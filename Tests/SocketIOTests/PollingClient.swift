@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import NovyseCore
 import NovyseSocketIO
 import NovyseSocketIOCodec
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// An HTTP answer: status, body, lower-cased headers.
 struct HTTPAnswer: Sendable {
@@ -70,7 +71,7 @@ struct PollingClient: Sendable {
     func handshake() async throws -> (sid: String, open: JSONValue) {
         let response = try await get(url(sid: nil))
         guard response.status == 200, response.body.first == "0", let open = JSONValue.parse(String(response.body.dropFirst())),
-              let sid = open["sid"]?.stringValue
+            let sid = open["sid"]?.stringValue
         else { throw Failure(description: "bad handshake: \(response.status) \(response.body)") }
         return (sid, open)
     }
@@ -104,8 +105,8 @@ struct PollingClient: Sendable {
             let others = packets.filter { $0 != "2" }
             guard let first = others.first else { continue }
             guard let message = try? EngineIOPacket.decode(Substring(first)), message.kind == .message,
-                  let answer = try? SocketIOPacket.decode(message.data), answer.kind == .connect,
-                  case .object(let members)? = answer.data, case .string(let socketID)? = members["sid"]
+                let answer = try? SocketIOPacket.decode(message.data), answer.kind == .connect,
+                case .object(let members)? = answer.data, case .string(let socketID)? = members["sid"]
             else { throw Failure(description: "connect: \(packets)") }
             return (sid, socketID)
         }

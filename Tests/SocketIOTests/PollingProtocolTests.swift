@@ -1,8 +1,9 @@
 import Foundation
 import NovyseCore
-@testable import NovyseSocketIO
 import TestSupport
 import Testing
+
+@testable import NovyseSocketIO
 
 /// Engine.IO and Socket.IO over HTTP long-polling, packet by packet, against a server on 127.0.0.1.
 @Suite struct PollingProtocolTests {
@@ -14,7 +15,10 @@ import Testing
             #expect(response.headers["content-type"]?.hasPrefix("text/plain") == true)
             let open = try #require(JSONValue.parse(String(response.body.dropFirst())))
             #expect(response.body.first == "0")
-            guard case .object(let fields) = open else { Issue.record("not an object"); return }
+            guard case .object(let fields) = open else {
+                Issue.record("not an object")
+                return
+            }
             #expect(Set(fields.keys) == ["sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload"])
             #expect(open["upgrades"] == ["websocket"])
             #expect(open["pingInterval"] == 25000)

@@ -1,6 +1,6 @@
 import Foundation
-import NovyseCore
 import NIOConcurrencyHelpers
+import NovyseCore
 import NovyseSocketIO
 import TestSupport
 import Testing

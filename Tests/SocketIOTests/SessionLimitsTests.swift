@@ -1,9 +1,10 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NovyseCore
-@testable import NovyseSocketIO
 import TestSupport
 import Testing
+
+@testable import NovyseSocketIO
 
 /// What a client may hold: unauthenticated sessions (in all and per address), the time it has to
 /// authenticate, and the bytes waiting in its queue. Client addresses come from `X-Forwarded-For`, as the

@@ -1,12 +1,12 @@
-import NovyseCore
-import TestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NovyseCore
 import NovyseSocketIO
+import TestSupport
 
 /// The handler the protocol tests run against: tokens `user:<name>` are accepted as `<name>`,
 /// `expiring:<name>:<ms>` as `<name>` with credentials that expire `ms` milliseconds later, `expired` is

@@ -1,9 +1,10 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NovyseCore
-@testable import NovyseSocketIO
 import TestSupport
 import Testing
+
+@testable import NovyseSocketIO
 
 /// The WebSocket transport, on its own and as an upgrade from long-polling.
 @Suite struct WebSocketProtocolTests {

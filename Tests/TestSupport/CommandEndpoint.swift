@@ -88,9 +88,11 @@ extension CommandEndpoint {
         return try await withDatabase { client in
             var parts: [String] = []
             for table in tables {
-                let rows = try await client.query(PostgresQuery(unsafeSQL:
-                    "SELECT count(*)::int, COALESCE(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \(table) t"
-                ))
+                let rows = try await client.query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "SELECT count(*)::int, COALESCE(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \(table) t"
+                    ))
                 for try await (count, digest) in rows.decode((Int, String).self) { parts.append("\(table)=\(count):\(digest)") }
             }
             return parts.joined(separator: "\n")

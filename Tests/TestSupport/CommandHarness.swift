@@ -108,9 +108,11 @@ public struct CommandHarness: CommandEndpoint {
 
     /// Over HTTP to the binary, with the generous deadline of a loaded machine.
     public func perform(_ method: String, _ path: String, headers: [String: String], body: String?) async throws -> APIAnswer {
-        guard let response = await HTTPProbe.request(
-            port: service.port, method: method, path: path, headers: headers, body: body, timeout: TestDeadline.generous
-        ) else { throw HarnessError("no answer to \(method) \(path)") }
+        guard
+            let response = await HTTPProbe.request(
+                port: service.port, method: method, path: path, headers: headers, body: body, timeout: TestDeadline.generous
+            )
+        else { throw HarnessError("no answer to \(method) \(path)") }
         return APIAnswer(
             status: response.status, body: response.body, replayed: response.headers["idempotency-replayed"] == "true",
             headers: response.headers

@@ -5,7 +5,8 @@ import NovyseDevServers
 public enum BuiltProducts {
     /// The build directory: `swift test` runs the test bundle from the same folder the executables are in.
     public static var directory: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: executable).deletingLastPathComponent().path
     }

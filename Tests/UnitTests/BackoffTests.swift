@@ -1,6 +1,6 @@
 import NovyseCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct BackoffTests {
     @Test func ceilingDoublesFromInitialUpToTheCap() {

@@ -23,12 +23,14 @@ struct ConfigurationTests {
         #expect(try ServiceConfiguration(service: .command, environment: environment).port == 8081)
     }
 
-    @Test("an unusable value names its key", arguments: [
-        ("NOVYSE_COMMAND_PORT", "eighty"), ("NOVYSE_COMMAND_PORT", "70000"), ("LOG_LEVEL", "loud"),
-        ("NOVYSE_MIGRATE_ON_START", "maybe"), ("NOVYSE_PARTITIONS", "0"), ("NOVYSE_JWT_SECRET", "shorter-than-thirty-two-bytes"),
-        ("LOG_FORMAT", "xml"), ("NOVYSE_MAX_BODY_BYTES", "big"), ("NOVYSE_MAX_BODY_BYTES", "10"),
-        ("DATABASE_POOL_SIZE", "0"), ("NOVYSE_READINESS_TIMEOUT_MS", "soon"),
-    ])
+    @Test(
+        "an unusable value names its key",
+        arguments: [
+            ("NOVYSE_COMMAND_PORT", "eighty"), ("NOVYSE_COMMAND_PORT", "70000"), ("LOG_LEVEL", "loud"),
+            ("NOVYSE_MIGRATE_ON_START", "maybe"), ("NOVYSE_PARTITIONS", "0"), ("NOVYSE_JWT_SECRET", "shorter-than-thirty-two-bytes"),
+            ("LOG_FORMAT", "xml"), ("NOVYSE_MAX_BODY_BYTES", "big"), ("NOVYSE_MAX_BODY_BYTES", "10"),
+            ("DATABASE_POOL_SIZE", "0"), ("NOVYSE_READINESS_TIMEOUT_MS", "soon"),
+        ])
     func invalidValues(key: String, value: String) {
         let environment = EnvironmentReader(secret.merging([key: value]) { $1 })
         #expect {
@@ -59,9 +61,11 @@ struct ConfigurationTests {
         #expect(development.jwt.hmacSecret == JWTConfiguration.developmentSecret)
     }
 
-    @Test("production refuses the published development secret and the example placeholder", arguments: [
-        JWTConfiguration.developmentSecret, "CHANGE-ME-to-a-random-string-of-at-least-32-bytes", "our-secret-change-me-before-launch-0000",
-    ])
+    @Test(
+        "production refuses the published development secret and the example placeholder",
+        arguments: [
+            JWTConfiguration.developmentSecret, "CHANGE-ME-to-a-random-string-of-at-least-32-bytes", "our-secret-change-me-before-launch-0000",
+        ])
     func publicSecretsRefused(value: String) throws {
         #expect {
             _ = try ServiceConfiguration(service: .query, environment: EnvironmentReader(["NOVYSE_JWT_SECRET": value]))
@@ -110,20 +114,24 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("DATABASE_URL parsing", arguments: [
-        "postgres://novyse:secret@db.internal:6543/novyse?sslmode=disable",
-        "postgresql://novyse@127.0.0.1/novyse",
-        "postgres://novyse@/novyse?host=/var/run/postgresql",
-    ])
+    @Test(
+        "DATABASE_URL parsing",
+        arguments: [
+            "postgres://novyse:secret@db.internal:6543/novyse?sslmode=disable",
+            "postgresql://novyse@127.0.0.1/novyse",
+            "postgres://novyse@/novyse?host=/var/run/postgresql",
+        ])
     func databaseURLs(url: String) throws {
         let configuration = try DatabaseConfiguration(url: url, maximumConnections: 7)
         #expect(configuration.database == "novyse")
         #expect(configuration.client.options.maximumConnections == 7)
     }
 
-    @Test("bad DATABASE_URLs are refused", arguments: [
-        "mysql://x@y/z", "not a url", "postgres://u@h/d?sslmode=sometimes", "postgres:///novyse",
-    ])
+    @Test(
+        "bad DATABASE_URLs are refused",
+        arguments: [
+            "mysql://x@y/z", "not a url", "postgres://u@h/d?sslmode=sometimes", "postgres:///novyse",
+        ])
     func badDatabaseURLs(url: String) {
         #expect(throws: StorageError.self) { _ = try DatabaseConfiguration(url: url) }
     }

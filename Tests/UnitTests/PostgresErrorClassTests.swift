@@ -3,18 +3,20 @@ import Testing
 
 @Suite("SQLSTATE classification")
 struct PostgresErrorClassTests {
-    @Test("the codes the stores and services act on have their names", arguments: [
-        ("23505", PostgresErrorClass.uniqueViolation),
-        ("23503", .foreignKeyViolation),
-        ("23502", .notNullViolation),
-        ("23514", .checkViolation),
-        ("40001", .serializationFailure),
-        ("40P01", .deadlockDetected),
-        ("57P01", .adminShutdown),
-        ("57P02", .crashShutdown),
-        ("57P03", .cannotConnectNow),
-        ("53300", .tooManyConnections),
-    ])
+    @Test(
+        "the codes the stores and services act on have their names",
+        arguments: [
+            ("23505", PostgresErrorClass.uniqueViolation),
+            ("23503", .foreignKeyViolation),
+            ("23502", .notNullViolation),
+            ("23514", .checkViolation),
+            ("40001", .serializationFailure),
+            ("40P01", .deadlockDetected),
+            ("57P01", .adminShutdown),
+            ("57P02", .crashShutdown),
+            ("57P03", .cannotConnectNow),
+            ("53300", .tooManyConnections),
+        ])
     func namedCodes(sqlState: String, expected: PostgresErrorClass) {
         #expect(PostgresErrorClass(sqlState: sqlState) == expected)
     }

@@ -63,11 +63,13 @@ struct WireFormatTests {
 
 @Suite("Timestamp edge cases")
 struct TimestampEdgeTests {
-    @Test("whole milliseconds, before 1970 and at second boundaries", arguments: [
-        (0.0, "1970-01-01T00:00:00.000Z"),
-        (-0.001, "1969-12-31T23:59:59.999Z"),
-        (1_795_521_599.9996, "2026-11-24T12:00:00.000Z"),
-    ])
+    @Test(
+        "whole milliseconds, before 1970 and at second boundaries",
+        arguments: [
+            (0.0, "1970-01-01T00:00:00.000Z"),
+            (-0.001, "1969-12-31T23:59:59.999Z"),
+            (1_795_521_599.9996, "2026-11-24T12:00:00.000Z"),
+        ])
     func edges(seconds: Double, expected: String) {
         #expect(Timestamp.format(Date(timeIntervalSince1970: seconds)) == expected)
     }

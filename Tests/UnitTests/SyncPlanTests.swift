@@ -8,8 +8,10 @@ import Testing
 struct SyncPlanTests {
     let me = UUID()
 
-    func chat(_ id: UUID = UUID(), member: Bool = true, sent: (Int64, Int64)? = nil, valid: Bool = true,
-              positions: (Int64, Int64) = (10, 20), latest: Int = 5, role: MemberRole = .member) -> SyncPlan.ChatStatus {
+    func chat(
+        _ id: UUID = UUID(), member: Bool = true, sent: (Int64, Int64)? = nil, valid: Bool = true,
+        positions: (Int64, Int64) = (10, 20), latest: Int = 5, role: MemberRole = .member
+    ) -> SyncPlan.ChatStatus {
         SyncPlan.ChatStatus(
             chat: id, member: member, role: member ? role : nil,
             sent: sent.map { SyncCursors.Chat(chatUUID: id, eventID: $0.0, messageID: $0.1) }, cursorsValid: valid,
@@ -21,7 +23,10 @@ struct SyncPlanTests {
 
     @Test("the membership diff: lacking → new, invalid cursor → new, held → range, not a member → removed")
     func diff() {
-        let lacking = chat(), resync = chat(sent: (99, 99), valid: false), held = chat(sent: (4, 20)), gone = chat(member: false, sent: (1, 1))
+        let lacking = chat()
+        let resync = chat(sent: (99, 99), valid: false)
+        let held = chat(sent: (4, 20))
+        let gone = chat(member: false, sent: (1, 1))
         let plan = SyncPlan(caller: me, limit: 100, chats: [lacking, resync, held, gone], users: [], local: local)
         #expect(Set(plan.newChats) == [lacking.chat, resync.chat])
         #expect(plan.removedChats == [gone.chat])
@@ -32,7 +37,8 @@ struct SyncPlanTests {
 
     @Test("a cursor ahead of the projection serves no events, and an up-to-date chat no range")
     func aheadAndCurrent() {
-        let ahead = chat(sent: (15, 20)), current = chat(sent: (10, 20))
+        let ahead = chat(sent: (15, 20))
+        let current = chat(sent: (10, 20))
         let plan = SyncPlan(caller: me, limit: 10, chats: [ahead, current], users: [], local: local)
         #expect(plan.chatRanges.isEmpty)
         #expect(!plan.deltasPending)
@@ -42,17 +48,21 @@ struct SyncPlanTests {
     func pending() {
         var joined = chat(member: false, sent: (0, 0))
         joined.pending = true
-        let plan = SyncPlan(caller: me, limit: 10, chats: [joined], users: [
-            .init(user: UUID(), visible: false, sentEventID: 0, cursorValid: false, position: 0, lagging: false,
-                  projected: true, pending: true),
-        ], local: local)
+        let plan = SyncPlan(
+            caller: me, limit: 10, chats: [joined],
+            users: [
+                .init(
+                    user: UUID(), visible: false, sentEventID: 0, cursorValid: false, position: 0, lagging: false,
+                    projected: true, pending: true)
+            ], local: local)
         #expect(plan.newChats.isEmpty && plan.removedChats.isEmpty && plan.removedUsers.isEmpty)
         #expect(plan.lagging)
     }
 
     @Test("new chats are never split, the first always goes, and what does not fit says hasMore")
     func budget() {
-        let big = chat(positions: (1, 50), latest: 30), small = chat(positions: (1, 40), latest: 2)
+        let big = chat(positions: (1, 50), latest: 30)
+        let small = chat(positions: (1, 40), latest: 2)
         let tight = SyncPlan(caller: me, limit: 5, chats: [big, small], users: [], local: local)
         #expect(tight.newChats == [big.chat], "the most recently active first, whole, even beyond the limit")
         #expect(tight.entitiesLeftOut && tight.deltaBudget == 0)
@@ -62,7 +72,9 @@ struct SyncPlanTests {
 
     @Test("users: the caller first, contacts compacted, strangers removed, unprojected ones make it lag")
     func users() {
-        let contact = UUID(), stranger = UUID(), pending = UUID()
+        let contact = UUID()
+        let stranger = UUID()
+        let pending = UUID()
         let users: [SyncPlan.UserStatus] = [
             .init(user: contact, visible: true, sentEventID: 3, cursorValid: true, position: 9, lagging: false, projected: true),
             .init(user: me, visible: true, sentEventID: nil, cursorValid: false, position: 2, lagging: false, projected: true),
@@ -78,11 +90,13 @@ struct SyncPlanTests {
 
     @Test("local: a held cursor gets a range, none or an invalid one gets the whole state")
     func localState() {
-        let held = SyncPlan(caller: me, limit: 10, chats: [], users: [],
-                            local: .init(sentEventID: 4, cursorValid: true, position: 8, lagging: false))
+        let held = SyncPlan(
+            caller: me, limit: 10, chats: [], users: [],
+            local: .init(sentEventID: 4, cursorValid: true, position: 8, lagging: false))
         #expect(held.localRange == 4...8 && !held.resendLocal)
-        let invalid = SyncPlan(caller: me, limit: 10, chats: [], users: [],
-                               local: .init(sentEventID: 99, cursorValid: false, position: 8, lagging: true))
+        let invalid = SyncPlan(
+            caller: me, limit: 10, chats: [], users: [],
+            local: .init(sentEventID: 99, cursorValid: false, position: 8, lagging: true))
         #expect(invalid.localRange == nil && invalid.resendLocal && invalid.lagging)
     }
 }

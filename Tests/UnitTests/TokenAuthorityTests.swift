@@ -45,9 +45,10 @@ struct TokenAuthorityTests {
     func expiredWithSeveralKeys(signer: Int) async throws {
         // An HS256 secret and two P-256 public keys (as an identity provider rotating keys would publish).
         let privateKeys = [ES256PrivateKey(), ES256PrivateKey()]
-        let authority = try await TokenAuthority(configuration: JWTConfiguration(
-            hmacSecret: "unit-test-secret-0123456789abcdefghij", publicKeysPEM: privateKeys.map(\.publicKey.pemRepresentation)
-        ))
+        let authority = try await TokenAuthority(
+            configuration: JWTConfiguration(
+                hmacSecret: "unit-test-secret-0123456789abcdefghij", publicKeysPEM: privateKeys.map(\.publicKey.pemRepresentation)
+            ))
         let user = UUID()
         let claims = AccessTokenClaims(userID: user, deviceID: "d", expiresAt: Date().addingTimeInterval(-60))
         let fresh = AccessTokenClaims(userID: user, deviceID: "d", expiresAt: Date().addingTimeInterval(600))
@@ -68,9 +69,10 @@ struct TokenAuthorityTests {
 
     @Test("issuer and audience are enforced when configured")
     func issuerAndAudience() async throws {
-        let strict = try await TokenAuthority(configuration: JWTConfiguration(
-            hmacSecret: "unit-test-secret-0123456789abcdefghij", issuer: "novyse", audience: "sync"
-        ))
+        let strict = try await TokenAuthority(
+            configuration: JWTConfiguration(
+                hmacSecret: "unit-test-secret-0123456789abcdefghij", issuer: "novyse", audience: "sync"
+            ))
         let loose = try await TokenAuthority(configuration: configuration)
         let withoutClaims = try await loose.issue(userID: UUID(), deviceID: "d")
         await #expect(throws: AuthError.invalidToken) { try await strict.verify(token: withoutClaims) }
