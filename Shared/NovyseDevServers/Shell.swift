@@ -38,6 +38,10 @@ public enum Shell {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outputFD, 1)
         posix_spawn_file_actions_adddup2(&actions, outputFD, 2)
+        // Nothing else of this process reaches the child: without this, `pg_ctl start`'s postmaster inherits
+        // every socket a test process has open at that moment without close-on-exec (hiredis connections,
+        // listening sockets), and keeps them open for its whole life after their owner closed them.
+        _ = posixSpawnFileActionsAddCloseFrom(&actions, 3)
 
         let environmentStrings = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -130,3 +134,12 @@ public enum Shell {
         try? process.run()
     }
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which its headers declare only for
+/// `_GNU_SOURCE`, so the Glibc module does not import it.
+#if canImport(Glibc)
+    @_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+    private func posixSpawnFileActionsAddCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
+#else
+    private func posixSpawnFileActionsAddCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32 { 0 }
+#endif

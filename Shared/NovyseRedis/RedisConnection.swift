@@ -47,6 +47,10 @@ final class RedisConnection {
             throw RedisError.connectionFailed("\(target): \(reason)")
         }
         let connection = RedisConnection(context: opened, timeout: configuration.connectTimeout)
+        // hiredis opens its socket without SOCK_CLOEXEC: a process this one starts (a test's Postgres or
+        // redis-server, `novysectl dev`'s services) would inherit the connection and keep it open after
+        // this side closed it.
+        _ = fcntl(connection.fileDescriptor, F_SETFD, fcntl(connection.fileDescriptor, F_GETFD) | FD_CLOEXEC)
         do {
             try connection.applyTimeout(configuration.commandTimeout)
             // Keep-alive lets the kernel notice a vanished server on long-idle connections.
