@@ -5,10 +5,11 @@ import NovyseService
 /// A parsed `POST /user/update` body: the device's cursors and the `limit` it asked for.
 ///
 /// Parsed by hand from a `JSONValue` rather than decoded, so each refusal names the exact field
-/// (`chats[3].eventID`) and the rule it broke, and nothing malformed reaches the store.
+/// (`chats[3].eventID`) and the rule it broke, and nothing malformed reaches the store. The keys it accepts
+/// are those of the wire types the OpenAPI description is derived from (`SyncWire.UpdateRequest`).
 struct UpdateRequest: Sendable, Equatable {
-    static let keys: Set<String> = ["local", "chats", "users", "limit"]
-    static let maxID: Int64 = 9_007_199_254_740_991
+    static let keys = SyncWire.UpdateRequest.schemaKeys
+    static let maxID = SchemaPatterns.maxID
 
     let cursors: SyncCursors
     let limit: Int?
@@ -28,14 +29,14 @@ struct UpdateRequest: Sendable, Equatable {
         }
         let object = try Self.object(value, at: "the body", keys: Self.keys)
         guard let local = object["local"] else { throw .badRequest(.invalidBody, "local is required") }
-        let localObject = try Self.object(local, at: "local", keys: ["eventID"])
+        let localObject = try Self.object(local, at: "local", keys: SyncWire.LocalCursor.schemaKeys)
         let localEventID = try Self.id(localObject["eventID"], at: "local.eventID")
 
         let chats = try Self.array(object["chats"], at: "chats", max: maxCursors)
         var seenChats = Set<UUID>()
         let chatCursors = try chats.enumerated().map { index, item throws(APIError) in
             let path = "chats[\(index)]"
-            let fields = try Self.object(item, at: path, keys: ["chatUUID", "eventID", "messageID"])
+            let fields = try Self.object(item, at: path, keys: SyncWire.ChatCursor.schemaKeys)
             let cursor = SyncCursors.Chat(
                 chatUUID: try Self.uuid(fields["chatUUID"], at: "\(path).chatUUID"),
                 eventID: try Self.id(fields["eventID"], at: "\(path).eventID"),
@@ -51,7 +52,7 @@ struct UpdateRequest: Sendable, Equatable {
         var seenUsers = Set<UUID>()
         let userCursors = try users.enumerated().map { index, item throws(APIError) in
             let path = "users[\(index)]"
-            let fields = try Self.object(item, at: path, keys: ["userUUID", "profileEventID"])
+            let fields = try Self.object(item, at: path, keys: SyncWire.UserCursor.schemaKeys)
             let cursor = SyncCursors.User(
                 userUUID: try Self.uuid(fields["userUUID"], at: "\(path).userUUID"),
                 profileEventID: try Self.id(fields["profileEventID"], at: "\(path).profileEventID")

@@ -1,14 +1,17 @@
 import Foundation
 
 /// Request bodies of the command API (`api.md`, "Mutations"). Shared with clients so both sides encode
-/// the same shapes. Each lists its keys: the server refuses unknown keys, so a typo is an error instead of
-/// a silently ignored field.
-public protocol CommandRequest: Codable, Sendable {
-    static var keys: Set<String> { get }
+/// the same shapes. The server refuses keys a type does not decode, so a typo is an error instead of a
+/// silently ignored field; those keys, and the OpenAPI schema, are derived from the type's own `Codable`
+/// conformance (`SchemaDescribed`), whose rules live in `CommandRequests+Schema.swift`.
+public protocol CommandRequest: SchemaDescribed, Sendable {}
+
+extension CommandRequest {
+    /// The keys the body may hold.
+    public static var keys: Set<String> { schemaKeys }
 }
 
 public struct CreateChatRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["type", "memberUUIDs", "name"]
     public var type: ChatType
     public var memberUUIDs: [UUID]
     public var name: String?
@@ -20,7 +23,6 @@ public struct CreateChatRequest: CommandRequest, Equatable {
 }
 
 public struct ChatMemberRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["chatUUID", "userUUID"]
     public var chatUUID: UUID
     public var userUUID: UUID
     public init(chatUUID: UUID, userUUID: UUID) {
@@ -31,7 +33,6 @@ public struct ChatMemberRequest: CommandRequest, Equatable {
 
 /// `{chatUUID, userUUID, role}`: the owner sets a member's role (`OWNER` hands ownership over).
 public struct ChatRoleRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["chatUUID", "userUUID", "role"]
     public var chatUUID: UUID
     public var userUUID: UUID
     public var role: MemberRole
@@ -44,13 +45,11 @@ public struct ChatRoleRequest: CommandRequest, Equatable {
 
 /// `{chatUUID}`: leave, unpin or unmute a chat.
 public struct ChatRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["chatUUID"]
     public var chatUUID: UUID
     public init(chatUUID: UUID) { self.chatUUID = chatUUID }
 }
 
 public struct SendMessageRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["chatUUID", "content", "clientMessageID"]
     public var chatUUID: UUID
     public var content: String
     public var clientMessageID: UUID
@@ -62,7 +61,6 @@ public struct SendMessageRequest: CommandRequest, Equatable {
 }
 
 public struct EditMessageRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["chatUUID", "messageID", "content"]
     public var chatUUID: UUID
     public var messageID: Int64
     public var content: String
@@ -75,7 +73,6 @@ public struct EditMessageRequest: CommandRequest, Equatable {
 
 /// `{chatUUID, messageID}`: delete, pin or unpin a message.
 public struct MessageRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["chatUUID", "messageID"]
     public var chatUUID: UUID
     public var messageID: Int64
     public init(chatUUID: UUID, messageID: Int64) {
@@ -85,7 +82,6 @@ public struct MessageRequest: CommandRequest, Equatable {
 }
 
 public struct ReactionRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["chatUUID", "messageID", "reaction"]
     public var chatUUID: UUID
     public var messageID: Int64
     public var reaction: String
@@ -97,7 +93,6 @@ public struct ReactionRequest: CommandRequest, Equatable {
 }
 
 public struct PinChatRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["chatUUID", "position"]
     public var chatUUID: UUID
     public var position: Int
     public init(chatUUID: UUID, position: Int) {
@@ -107,7 +102,6 @@ public struct PinChatRequest: CommandRequest, Equatable {
 }
 
 public struct MuteChatRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["chatUUID", "until"]
     public var chatUUID: UUID
     /// ISO-8601 time; absent means muted until unmuted.
     public var until: String?
@@ -118,13 +112,11 @@ public struct MuteChatRequest: CommandRequest, Equatable {
 }
 
 public struct ThemeRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["theme"]
     public var theme: String
     public init(theme: String) { self.theme = theme }
 }
 
 public struct FolderRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["folderID", "name", "chatUUIDs"]
     public var folderID: String
     public var name: String
     public var chatUUIDs: [UUID]
@@ -136,26 +128,20 @@ public struct FolderRequest: CommandRequest, Equatable {
 }
 
 public struct DeleteFolderRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["folderID"]
     public var folderID: String
     public init(folderID: String) { self.folderID = folderID }
 }
 
 public struct PushTokenRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["pushToken"]
     public var pushToken: String
     public init(pushToken: String) { self.pushToken = pushToken }
 }
 
 public struct EmptyRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = []
     public init() {}
 }
 
 public struct CreateUserRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = [
-        "handle", "name", "surname", "biography", "profilePictureUUID", "bannerPictureUUID", "birthday", "color",
-    ]
     public var handle: String
     public var name: String
     public var surname: String?
@@ -181,7 +167,6 @@ public struct CreateUserRequest: CommandRequest, Equatable {
 }
 
 public struct IssueTokenRequest: CommandRequest, Equatable {
-    public static let keys: Set<String> = ["userUUID", "deviceID"]
     public var userUUID: UUID
     public var deviceID: String
 

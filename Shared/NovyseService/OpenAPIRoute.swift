@@ -39,6 +39,22 @@ public struct OpenAPIRoute: Sendable {
             """
     }
 
+    /// The component schemas of `types`, derived from their `Codable` conformance, as the members of a
+    /// JSON object (`"Name":{…},…`, no braces) to place beside hand-written shared components.
+    public static func components(_ types: [any SchemaDescribed.Type]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return types.map { type in
+            do {
+                let schema = try type.componentSchema()
+                return quoted(type.schemaName) + ":" + String(decoding: try encoder.encode(schema), as: UTF8.self)
+            } catch {
+                // Derivation follows the types' code, not a client's input: the OpenAPI tests name the type.
+                preconditionFailure("the schema of \(type) cannot be derived: \(error)")
+            }
+        }.joined(separator: ",")
+    }
+
     public init(document: String) {
         self.document = document
     }
