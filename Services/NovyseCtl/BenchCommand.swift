@@ -9,8 +9,8 @@ import PostgresNIO
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the write path, the projector, the query side and the fan-out, and print figures.",
-        subcommands: [SendBench.self, ProjectorBench.self, QueryBench.self, FanoutBench.self]
+        abstract: "Measure the services over HTTP, the write path, the projector, the query side and the fan-out, and print figures.",
+        subcommands: [HTTPBench.self, SendBench.self, ProjectorBench.self, QueryBench.self, FanoutBench.self]
     )
 }
 
@@ -74,44 +74,10 @@ struct SendBench: AsyncParsableCommand {
         }
     }
 
-    struct Figures {
-        let p50: Double
-        let p99: Double
-        let perSecond: Double
-    }
-
     /// Runs `count` operations over `workers` tasks and prints p50/p99 latency and throughput.
-    func measure(_ name: String, workers: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> Figures {
-        let perWorker = max(1, count / workers)
-        let clock = ContinuousClock()
-        let started = clock.now
-        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    var latencies: [Double] = []
-                    latencies.reserveCapacity(perWorker)
-                    for _ in 0..<perWorker {
-                        let start = clock.now
-                        try await operation(worker)
-                        latencies.append(
-                            Double((clock.now - start).components.attoseconds) / 1e15
-                                + Double((clock.now - start).components.seconds) * 1000)
-                    }
-                    return latencies
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }.sorted()
-        }
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let figures = Figures(
-            p50: samples[samples.count / 2], p99: samples[min(samples.count - 1, samples.count * 99 / 100)],
-            perSecond: Double(samples.count) / seconds
-        )
-        print(
-            String(
-                format: "%@ p50 %7.3f ms  p99 %7.3f ms  %9.0f ops/s", name.padding(toLength: 48, withPad: " ", startingAt: 0) as NSString,
-                figures.p50, figures.p99, figures.perSecond))
+    func measure(_ name: String, workers: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> BenchFigures {
+        let figures = try await PostgresLoad.run(name, workers: workers, count: count, operation)
+        print(figures.line)
         return figures
     }
 }

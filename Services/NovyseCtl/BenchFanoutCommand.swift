@@ -12,7 +12,7 @@ import NovyseStorage
 #endif
 
 /// What a connected device costs the fan-out, and how long a message takes from the command API to the
-/// members' sockets. Starts its own `novyse-command` and `novyse-fanout` (`FanoutBenchStack`), so the
+/// members' sockets. Starts its own `novyse-command` and `novyse-fanout` (`BenchStack`), so the
 /// memory figure is the fan-out process's own resident size, read from `/proc`.
 struct FanoutBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,18 +41,18 @@ struct FanoutBench: AsyncParsableCommand {
             throw ValidationError(
                 "the open-file limit is \(descriptors); \(sockets) sockets need about \(sockets + members + 256) (raise the hard limit)")
         }
-        let stack = try await FanoutBenchStack.start(databaseURL: databaseURL, redisURL: redisURL)
+        let stack = try await BenchStack.start([.command, .fanout], databaseURL: databaseURL, redisURL: redisURL)
         do {
             try await measure(stack)
         } catch {
-            print("fan-out log tail:\n\(stack.fanout.capturedOutput.suffix(2000))")
+            print("fan-out log tail:\n\(stack.logTail(.fanout))")
             await stack.stop()
             throw error
         }
         await stack.stop()
     }
 
-    private func measure(_ stack: FanoutBenchStack) async throws {
+    private func measure(_ stack: BenchStack) async throws {
         print(
             "sockets=\(sockets) members=\(members) rate=\(rate)/s seconds=\(seconds) database=\(DatabaseConfiguration.redacted(try database.resolvedURL()))"
         )
@@ -130,7 +130,7 @@ struct FanoutBench: AsyncParsableCommand {
 
     /// Opens `sockets` connections, `concurrency` at a time, each for its own (made-up) user and device:
     /// tokens are signed locally, the fan-out only checks them.
-    private func openIdleSockets(_ stack: FanoutBenchStack) async throws -> [BenchSocket] {
+    private func openIdleSockets(_ stack: BenchStack) async throws -> [BenchSocket] {
         try await withThrowingTaskGroup(of: BenchSocket.self) { group in
             var opened: [BenchSocket] = []
             opened.reserveCapacity(sockets)

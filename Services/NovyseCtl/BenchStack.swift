@@ -7,51 +7,57 @@ import NovyseService
     import FoundationNetworking
 #endif
 
-/// The two services `bench fanout` measures, started by the benchmark itself from the binaries next to
+/// The services a benchmark measures, started by the benchmark itself from the binaries next to
 /// `novysectl` on the given Postgres and Redis, on free loopback ports, with a private JWT secret, admin
 /// token and Redis key prefix (so a development stack on the same Redis is not disturbed). Starting them
-/// here gives the fan-out's PID for its memory figures and needs nothing running beforehand.
-struct FanoutBenchStack: Sendable {
-    let command: ManagedProcess
-    let fanout: ManagedProcess
-    let commandPort: Int
-    let fanoutPort: Int
+/// here gives each service's PID for its memory figures and needs nothing running beforehand.
+struct BenchStack: Sendable {
+    let processes: [ServiceKind: ManagedProcess]
+    let ports: [ServiceKind: Int]
     let adminToken: String
     let tokens: TokenAuthority
 
-    static func start(databaseURL: String, redisURL: String) async throws -> FanoutBenchStack {
+    var commandPort: Int { ports[.command] ?? 0 }
+    var fanoutPort: Int { ports[.fanout] ?? 0 }
+    var queryPort: Int { ports[.query] ?? 0 }
+
+    static func start(
+        _ services: [ServiceKind], databaseURL: String, redisURL: String, settings: [String: String] = [:]
+    ) async throws -> BenchStack {
         let secret = "bench-" + UUID().uuidString + UUID().uuidString
         let adminToken = "bench-admin-" + UUID().uuidString
-        let commandPort = try Network.freePort()
-        let fanoutPort = try Network.freePort()
+        var ports: [ServiceKind: Int] = [:]
         var environment = ProcessInfo.processInfo.environment
+        for kind in ServiceKind.allCases {
+            ports[kind] = try Network.freePort()
+            environment[kind.portKey] = "\(ports[kind] ?? 0)"
+        }
         environment["DATABASE_URL"] = databaseURL
         environment["REDIS_URL"] = redisURL
         environment["NOVYSE_HOST"] = "127.0.0.1"
-        environment["NOVYSE_COMMAND_PORT"] = "\(commandPort)"
-        environment["NOVYSE_FANOUT_PORT"] = "\(fanoutPort)"
         environment["NOVYSE_JWT_SECRET"] = secret
         environment["NOVYSE_ADMIN_TOKEN"] = adminToken
         environment["NOVYSE_ADMIN_ENABLED"] = "true"
         environment["NOVYSE_RATE_LIMITS_ENABLED"] = "false"  // the bench floods on purpose
-        // Every bench socket comes from this one address, `--concurrency` of them mid-handshake at once.
+        // Every bench socket comes from this one address, many of them mid-handshake at once.
         environment["NOVYSE_FANOUT_MAX_UNAUTHENTICATED_PER_ADDRESS"] = "1000000"
         environment["NOVYSE_REDIS_PREFIX"] = "novyse-bench-\(UInt32.random(in: 0...UInt32.max))"
         environment["LOG_LEVEL"] = environment["LOG_LEVEL"] ?? "warning"
-        let command = ManagedProcess(
-            name: "novyse-command", executable: sibling("novyse-command"), environment: environment, output: .captured
-        )
-        let fanout = ManagedProcess(
-            name: "novyse-fanout", executable: sibling("novyse-fanout"), environment: environment, output: .captured
-        )
-        try command.start()
-        try fanout.start()
-        let stack = FanoutBenchStack(
-            command: command, fanout: fanout, commandPort: commandPort, fanoutPort: fanoutPort, adminToken: adminToken,
+        environment.merge(settings) { _, new in new }
+        var processes: [ServiceKind: ManagedProcess] = [:]
+        for kind in services {
+            processes[kind] = ManagedProcess(
+                name: kind.executableName, executable: sibling(kind.executableName), environment: environment, output: .captured
+            )
+        }
+        let stack = BenchStack(
+            processes: processes, ports: ports, adminToken: adminToken,
             tokens: try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: secret))
         )
         do {
-            for (process, port) in [(command, commandPort), (fanout, fanoutPort)] {
+            for kind in services { try processes[kind]?.start() }
+            for kind in services {
+                guard let process = processes[kind], let port = ports[kind] else { continue }
                 try await Network.waitUntil("\(process.name) ready on port \(port)", timeout: .seconds(90)) {
                     guard process.isRunning else { return true }  // exited: reported below
                     return await HTTPProbe.request(port: port, path: "/health/ready", timeout: .seconds(2))?.status == 200
@@ -68,9 +74,11 @@ struct FanoutBenchStack: Sendable {
     }
 
     func stop() async {
-        await fanout.stop()
-        await command.stop()
+        for process in processes.values { await process.stop() }
     }
+
+    /// The last lines `kind` printed, for a failure report.
+    func logTail(_ kind: ServiceKind) -> String { String(processes[kind]?.capturedOutput.suffix(2000) ?? "") }
 
     /// A user created through the admin API, with a token for `device`.
     func user(_ handle: String, device: String = "bench") async throws -> (id: UUID, token: String) {
@@ -108,9 +116,13 @@ struct FanoutBenchStack: Sendable {
         return status
     }
 
-    /// The fan-out process's resident memory, from `/proc/<pid>/status` (`VmRSS`), in bytes.
-    var fanoutResidentBytes: Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(fanout.pid)/status", encoding: .utf8),
+    /// The fan-out process's resident memory, in bytes.
+    var fanoutResidentBytes: Int { residentBytes(.fanout) }
+
+    /// A service process's resident memory, from `/proc/<pid>/status` (`VmRSS`), in bytes.
+    func residentBytes(_ kind: ServiceKind) -> Int {
+        guard let process = processes[kind],
+            let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
             let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
         else { return 0 }
