@@ -6,6 +6,8 @@ import NovyseService
 struct QueryDependencies: Sendable {
     let shared: RouterDependencies
     let configuration: QueryConfiguration
+    /// A test's seam between an update's "nothing changed" probe and its answer (`QueryStore.afterProbe`).
+    var afterProbe: (@Sendable () async throws -> Void)?
 
     init(_ shared: RouterDependencies, configuration: QueryConfiguration) {
         self.shared = shared

@@ -11,7 +11,7 @@ enum QueryRouter {
         let router = ServiceRouter.make(shared)
         let authenticated = router.group().add(middleware: AuthenticationMiddleware(tokens: shared.tokens))
         QueryRoutes(
-            store: QueryStore(client: shared.postgres, logger: shared.logger),
+            store: QueryStore(client: shared.postgres, logger: shared.logger, afterProbe: dependencies.afterProbe),
             configuration: dependencies.configuration
         ).register(on: authenticated)
         OpenAPIRoute(document: QueryOpenAPI.document).register(on: router)

@@ -12,31 +12,45 @@ import PostgresNIO
 public struct QueryStore: Sendable {
     let client: PostgresClient
     let logger: Logger
+    /// Runs between the "nothing changed" probe and the answer: a test's seam for committing in that gap.
+    let afterProbe: (@Sendable () async throws -> Void)?
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, afterProbe: (@Sendable () async throws -> Void)? = nil) {
         self.client = client
         self.logger = logger
+        self.afterProbe = afterProbe
     }
 
     /// The membership diff of `POST /user/update` (and, with `.empty` cursors, `GET /user/initialize`):
     /// what the caller lacks whole, what it holds as the items after its cursors, what it may no longer see,
     /// at most `limit` items (a single new chat is never split).
+    ///
+    /// Most updates find nothing new (every wake-up, reconnect and foreground sends one), so an update first
+    /// classifies in one statement outside any transaction: a single statement reads one consistent
+    /// snapshot of its own, so when the plan renders nothing, the classification alone *is* the answer as of
+    /// that snapshot (I4), in one round trip. Anything to render goes to the transaction, which classifies
+    /// again in its own snapshot: a commit landing between the two is either in both answers' futures or in
+    /// the transaction's answer, never half of it.
     public func sync(
         caller: UUID, cursors: SyncCursors, limit: Int, latestMessages: Int, chatMembers: Int = 100
     ) async throws -> SyncAnswer {
-        try await readTransaction { connection in
+        if cursors != .empty {
+            let probe = try await client.withConnection { connection in
+                try await Scope(caller: caller, latest: latestMessages, memberLimit: chatMembers, connection: connection, logger: logger)
+                    .classify(cursors)
+            }
+            let plan = SyncPlan(caller: caller, limit: limit, chats: probe.chats, users: probe.users, local: probe.local)
+            try await afterProbe?()
+            if plan.rendersNothing { return SyncAnswer(plan) }
+        }
+        return try await readTransaction { connection in
             let scope = Scope(
                 caller: caller, latest: latestMessages, memberLimit: chatMembers, connection: connection, logger: logger
             )
-            let local = try await scope.classifyLocal(sent: cursors.localEventID)
-            let chats = try await scope.classifyChats(cursors.chats)
-            let users = try await scope.classifyUsers(cursors.users)
-            let plan = SyncPlan(caller: caller, limit: limit, chats: chats, users: users, local: local)
-
-            var answer = SyncAnswer()
-            answer.removedChats = plan.removedChats
-            answer.removedUsers = plan.removedUsers
-            answer.lagging = plan.lagging
+            let classification = try await scope.classify(cursors)
+            let plan = SyncPlan(
+                caller: caller, limit: limit, chats: classification.chats, users: classification.users, local: classification.local)
+            var answer = SyncAnswer(plan)
             try await scope.renderNew(plan, into: &answer)
             if plan.deltasPending {
                 if plan.deltaBudget > 0 {
@@ -45,7 +59,6 @@ public struct QueryStore: Sendable {
                     answer.hasMore = true
                 }
             }
-            if plan.entitiesLeftOut { answer.hasMore = true }
             return answer
         }
     }

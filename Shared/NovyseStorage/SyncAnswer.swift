@@ -22,4 +22,13 @@ public struct SyncAnswer: Sendable, Equatable {
     public var lagging = false
 
     public init() {}
+
+    /// What the plan alone decides, before anything is rendered: removals, lag, and whether the limit
+    /// left entities out.
+    init(_ plan: SyncPlan) {
+        removedChats = plan.removedChats
+        removedUsers = plan.removedUsers
+        lagging = plan.lagging
+        hasMore = plan.entitiesLeftOut
+    }
 }

@@ -127,6 +127,9 @@ public struct SyncPlan: Sendable, Equatable {
     public var entitiesLeftOut = false
     /// Some held stream has items to serve.
     public var deltasPending: Bool { !chatRanges.isEmpty || !userRanges.isEmpty || localRange != nil }
+    /// Nothing to render: no new chat or user, no item after a cursor, the private state not resent. The
+    /// answer is then the plan's removals and lag alone.
+    public var rendersNothing: Bool { newChats.isEmpty && newUsers.isEmpty && !deltasPending && !resendLocal }
     /// Something the caller may see is committed but not projected yet: ask again shortly.
     public var lagging = false
 

@@ -28,8 +28,10 @@ final class QueryFixture: Sendable {
     }
 
     /// `environment` holds the query service's settings (`NOVYSE_QUERY_*`), as the binary would read them.
+    /// `afterProbe` runs inside every update between its "nothing changed" probe and its answer.
     static func with<T: Sendable>(
-        environment: [String: String] = [:], _ body: @escaping @Sendable (QueryFixture) async throws -> T
+        environment: [String: String] = [:], afterProbe: (@Sendable () async throws -> Void)? = nil,
+        _ body: @escaping @Sendable (QueryFixture) async throws -> T
     ) async throws -> T {
         let configuration = try QueryConfiguration(environment: EnvironmentReader(environment))
         let logger = Logger.quiet("novyse.query.tests")
@@ -39,12 +41,13 @@ final class QueryFixture: Sendable {
             return try await withCleanup(redis, { await $0.shutdown() }) { redis in
                 try await withPostgresClient(url: command.database.url, maximumConnections: 4, logger: logger) { postgres in
                     let tokens = try await TokenAuthority(configuration: JWTConfiguration(hmacSecret: TestTokens.secret))
-                    let dependencies = QueryDependencies(
+                    var dependencies = QueryDependencies(
                         RouterDependencies(
                             postgres: postgres, redis: redis, tokens: tokens, service: .query, readinessTimeout: .seconds(120), logger: logger
                         ),
                         configuration: configuration
                     )
+                    dependencies.afterProbe = afterProbe
                     let application = Application(router: QueryRouter.build(dependencies), logger: logger)
                     return try await application.test(.router) { client in
                         try await body(QueryFixture(command: command, query: client, postgres: postgres))
