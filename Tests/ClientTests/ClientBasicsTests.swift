@@ -102,11 +102,15 @@ struct ClientBasicsTests {
                         }
                 }
             }
+            let cyclesAtConnect = await device.audit.cycles
             await device.connect()
-            try await TestDeadline.waitUntil("alice connected and synced") {
+            // The CONNECT's own update cycle must have started (the socket says connected a moment before it
+            // does) and ended: `sync()` queues behind it. Only then are later items the pushes' alone.
+            try await TestDeadline.waitUntil("alice connected and her connect cycle started") {
                 let audit = await device.audit
-                return await device.socketStatus.connected && audit.cycles >= 1 && audit.answersApplied >= 1
+                return await device.socketStatus.connected && audit.cycles > cyclesAtConnect && audit.answersApplied >= 1
             }
+            try await device.sync()
             let cyclesBefore = await device.audit.cycles
             let bobDevice = try await fixture.device(bob, name: "phone")
             let first = try #require(try await bobDevice.sendMessage("pushed", in: chat).messageID)
