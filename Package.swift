@@ -269,38 +269,27 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "UnitTests",
-            dependencies: [
+        tests(
+            "UnitTests",
+            [
                 "NovyseCore", "NovyseService", "NovyseStorage",
                 // SplitMix64: seeded randomness (the backoff's jitter).
                 "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            path: "Tests/UnitTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "NovyseRedisTests",
-            dependencies: ["NovyseRedis", "NovyseCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
-            path: "Tests/NovyseRedisTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "NovyseStorageTests",
-            dependencies: [
+            ]),
+        tests("NovyseRedisTests", ["NovyseRedis", "NovyseCore", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        tests(
+            "NovyseStorageTests",
+            [
                 "NovyseStorage", "NovyseCore", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tests/NovyseStorageTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "CommandServiceTests",
-            dependencies: [
+            ]),
+        tests(
+            "CommandServiceTests",
+            [
                 "CommandService", "NovyseStorage", "NovyseCore", "NovyseRedis", "NovyseService", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -312,42 +301,28 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            path: "Tests/CommandServiceTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "ProjectorTests",
-            dependencies: [
+            ]),
+        tests(
+            "ProjectorTests",
+            [
                 "NovyseStorage", "NovyseCore", "NovyseRedis", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tests/ProjectorTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "QueryServiceTests",
-            dependencies: [
+            ]),
+        tests(
+            "QueryServiceTests",
+            [
                 "QueryService", "NovyseStorage", "NovyseCore", "NovyseRedis", "NovyseService", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 // QueryFixture drives the query router in process.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            path: "Tests/QueryServiceTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "SocketIOCodecTests",
-            dependencies: ["NovyseSocketIOCodec", "NovyseCore"],
-            path: "Tests/SocketIOCodecTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "SocketIOTests",
-            dependencies: [
+            ]),
+        tests("SocketIOCodecTests", ["NovyseSocketIOCodec", "NovyseCore"]),
+        tests(
+            "SocketIOTests", exclude: ["Interop"],
+            [
                 "NovyseSocketIO", "NovyseSocketIOCodec", "NovyseCore", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -355,14 +330,10 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            path: "Tests/SocketIOTests",
-            exclude: ["Interop"],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "FanoutTests",
-            dependencies: [
+            ]),
+        tests(
+            "FanoutTests",
+            [
                 "FanoutService", "NovyseFCM", "NovyseSocketIO", "NovyseSocketIOCodec", "NovyseStorage", "NovyseCore", "NovyseRedis",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -375,13 +346,10 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Tests/FanoutTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "ClientTests",
-            dependencies: [
+            ]),
+        tests(
+            "ClientTests",
+            [
                 "NovyseClient", "NovyseCore", "NovyseDevServers", "NovyseStorage", "NovyseRedis", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SocketRefusalTests: a raw server that upgrades and refuses in one write.
@@ -390,19 +358,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tests/ClientTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "ServiceTests",
-            dependencies: [
+            ]),
+        tests(
+            "ServiceTests",
+            [
                 "NovyseService", "NovyseStorage", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tests/ServiceTests",
-            swiftSettings: swiftSettings
-        ),
+            ]),
     ]
 )
+
+/// A test target under `Tests/<name>` with the package's settings, so each of them states only what differs:
+/// its dependencies.
+func tests(_ name: String, exclude: [String] = [], _ dependencies: [Target.Dependency]) -> Target {
+    .testTarget(name: name, dependencies: dependencies, path: "Tests/\(name)", exclude: exclude, swiftSettings: swiftSettings)
+}
