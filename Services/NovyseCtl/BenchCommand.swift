@@ -76,7 +76,7 @@ struct SendBench: AsyncParsableCommand {
 
     /// Runs `count` operations over `workers` tasks and prints p50/p99 latency and throughput.
     func measure(_ name: String, workers: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> BenchFigures {
-        let figures = try await PostgresLoad.run(name, workers: workers, count: count, operation)
+        let figures = try await AsyncLoad.run(name, workers: workers, count: count, operation)
         print(figures.line)
         return figures
     }

@@ -114,7 +114,7 @@ struct FanoutBench: AsyncParsableCommand {
         try? await Self.waitUntil("every delivery", timeout: .seconds(30)) { arrivals.withLockedValue { $0.count } >= expected }
         let sent = sentAt.withLockedValue { $0 }
         let latencies = arrivals.withLockedValue { $0 }.compactMap { arrival in
-            sent[arrival.sequence].map { Self.milliseconds(arrival.at - $0) }
+            sent[arrival.sequence].map { BenchFigures.milliseconds(arrival.at - $0) }
         }.sorted()
         guard !latencies.isEmpty else { throw ValidationError("no message reached a socket (\(failures) of \(total) sends failed)") }
         print(
@@ -169,9 +169,5 @@ struct FanoutBench: AsyncParsableCommand {
         }
     }
 
-    static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-    }
-
-    static func seconds(_ duration: Duration) -> Double { milliseconds(duration) / 1000 }
+    static func seconds(_ duration: Duration) -> Double { BenchFigures.milliseconds(duration) / 1000 }
 }

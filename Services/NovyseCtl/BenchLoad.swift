@@ -72,7 +72,7 @@ enum HTTPLoad {
                 }
             }
             // Every connection warmed up before the clock starts, so throughput is of the steady state.
-            await onThreadNonThrowing { ready.wait() }
+            try await onThread { ready.wait() }
             started.withLockedValue { $0 = ContinuousClock.now }
             for _ in 0..<connections { go.signal() }
             return try await group.reduce(into: [(samples: [Double], failures: Int)]()) { $0.append($1) }
@@ -111,13 +111,35 @@ enum HTTPLoad {
             thread.start()
         }
     }
+}
 
-    private static func onThreadNonThrowing(_ work: @escaping @Sendable () -> Void) async {
-        await withCheckedContinuation { continuation in
-            Thread {
-                work()
-                continuation.resume()
-            }.start()
+/// Drives an async operation (a store call, a Postgres statement) from `workers` concurrent tasks: the
+/// timing loop of the benchmarks that measure below HTTP.
+enum AsyncLoad {
+    /// `count` operations over `workers` tasks (each told its index), after one warm-up call per worker.
+    static func run(
+        _ name: String, workers: Int, count: Int, _ operation: @escaping @Sendable (Int) async throws -> Void
+    ) async throws -> BenchFigures {
+        let perWorker = max(1, count / workers)
+        for worker in 0..<workers { try await operation(worker) }  // warm the pool's connections
+        let clock = ContinuousClock()
+        let started = clock.now
+        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var latencies: [Double] = []
+                    latencies.reserveCapacity(perWorker)
+                    for _ in 0..<perWorker {
+                        let start = clock.now
+                        try await operation(worker)
+                        latencies.append(BenchFigures.milliseconds(clock.now - start))
+                    }
+                    return latencies
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
         }
+        let seconds = BenchFigures.milliseconds(clock.now - started) / 1000
+        return BenchFigures(name: name, connections: workers, samples: samples, seconds: seconds, failures: 0)
     }
 }

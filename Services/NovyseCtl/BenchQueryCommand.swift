@@ -54,34 +54,6 @@ struct QueryBench: AsyncParsableCommand {
     }
 
     func measure(_ name: String, _ operation: @escaping @Sendable () async throws -> Void) async throws {
-        let perWorker = max(1, count / concurrency)
-        let clock = ContinuousClock()
-        let started = clock.now
-        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
-                    var latencies: [Double] = []
-                    for _ in 0..<perWorker {
-                        let start = clock.now
-                        try await operation()
-                        latencies.append(Self.milliseconds(clock.now - start))
-                    }
-                    return latencies
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }.sorted()
-        }
-        let seconds = Self.milliseconds(clock.now - started) / 1000
-        print(
-            String(
-                format: "%@ p50 %7.2f ms  p99 %7.2f ms  %7.0f answers/s",
-                name.padding(toLength: 40, withPad: " ", startingAt: 0) as NSString,
-                samples[samples.count / 2], samples[min(samples.count - 1, samples.count * 99 / 100)],
-                Double(samples.count) / seconds
-            ))
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        print(try await AsyncLoad.run(name, workers: concurrency, count: count) { _ in try await operation() }.line)
     }
 }

@@ -92,7 +92,7 @@ struct HTTPBenchWorld: Sendable {
             }
             guard let answer, answer.status == 200,
                 let root = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body.utf8)),
-                case .object(let data)? = root.objectValue?["data"],
+                let data = root["data"]?.objectValue,
                 data["retryAfterMs"]?.int64Value == 0, data["messages"]?.arrayValue?.count == messages
             else { return false }
             result = (updateBody(data), answer.body.utf8.count)
@@ -122,15 +122,8 @@ struct HTTPBenchWorld: Sendable {
         let answer = try connection.request(
             method, path, headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"], body: body)
         guard answer.status == 200, let root = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body.utf8)),
-            case .object(let data)? = root.objectValue?["data"]
+            let data = root["data"]?.objectValue
         else { throw DevServerError.notReady("\(method) \(path) answered \(answer.status) \(answer.body.prefix(300))") }
         return data
     }
-}
-
-extension JSONValue {
-    fileprivate var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
-    fileprivate var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
-    fileprivate var stringValue: String? { if case .string(let text) = self { text } else { nil } }
-    fileprivate var int64Value: Int64? { if case .integer(let number) = self { number } else { nil } }
 }

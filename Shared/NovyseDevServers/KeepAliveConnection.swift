@@ -60,16 +60,12 @@ public final class KeepAliveConnection {
 
     /// The index just past the first CRLF at or after `start`, filling as needed.
     private func line(from start: Int) throws -> Int {
-        var searched = start
+        var index = start
         while true {
-            if buffer.count >= 2 {
-                var index = max(start, searched - 1)
-                while index + 1 < buffer.count {
-                    if buffer[index] == 13 && buffer[index + 1] == 10 { return index + 2 }
-                    index += 1
-                }
+            while index + 1 < buffer.count {
+                if buffer[index] == 13 && buffer[index + 1] == 10 { return index + 2 }
+                index += 1
             }
-            searched = buffer.count
             try fill()
         }
     }

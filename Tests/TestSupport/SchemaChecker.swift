@@ -7,19 +7,13 @@ import NovyseCore
 /// It knows the keywords those descriptions use (`$ref` into `components/schemas`, `type` and type arrays,
 /// `properties`, `required`, `additionalProperties`, `items`, `enum`, `const`, `oneOf`, `anyOf`, `allOf`,
 /// numeric and length limits, `pattern`, and the `uuid` and `date-time` formats) and fails on any other, so a
-/// schema it cannot judge is never passed silently.
+/// schema it cannot judge is never passed silently. Lengths count Unicode code points, as JSON Schema does.
 public struct SchemaChecker: Sendable {
     let schemas: [String: JSONValue]
 
     /// `document` is a whole OpenAPI description; `$ref`s resolve in its `components/schemas`.
     public init(document: JSONValue) {
-        guard case .object(let root) = document, case .object(let components)? = root["components"],
-            case .object(let schemas)? = components["schemas"]
-        else {
-            self.schemas = [:]
-            return
-        }
-        self.schemas = schemas
+        schemas = document["components"]?["schemas"]?.objectValue ?? [:]
     }
 
     /// Every way `value` breaks the component schema `name`, each with the path where it does; empty if none.
@@ -110,15 +104,15 @@ public struct SchemaChecker: Sendable {
     }
 
     private func checkArray(_ items: [JSONValue], _ rules: [String: JSONValue], at path: String, into found: inout [String]) {
-        if let least = rules["minItems"]?.integerValue, items.count < least { found.append("\(path): fewer than \(least) items") }
-        if let most = rules["maxItems"]?.integerValue, items.count > most { found.append("\(path): more than \(most) items") }
+        if let least = rules["minItems"]?.int64Value, Int64(items.count) < least { found.append("\(path): fewer than \(least) items") }
+        if let most = rules["maxItems"]?.int64Value, Int64(items.count) > most { found.append("\(path): more than \(most) items") }
         guard let schema = rules["items"] else { return }
         for (index, item) in items.enumerated() { check(item, schema, at: "\(path)[\(index)]", into: &found) }
     }
 
     private func checkString(_ text: String, _ rules: [String: JSONValue], at path: String, into found: inout [String]) {
-        if let least = rules["minLength"]?.integerValue, text.count < least { found.append("\(path): shorter than \(least)") }
-        if let most = rules["maxLength"]?.integerValue, text.count > most { found.append("\(path): longer than \(most)") }
+        if let least = rules["minLength"]?.int64Value, Int64(text.unicodeScalars.count) < least { found.append("\(path): shorter than \(least)") }
+        if let most = rules["maxLength"]?.int64Value, Int64(text.unicodeScalars.count) > most { found.append("\(path): longer than \(most)") }
         if case .string(let pattern)? = rules["pattern"] {
             if let expression = try? NSRegularExpression(pattern: pattern) {
                 let range = NSRange(text.startIndex..., in: text)
@@ -139,9 +133,9 @@ public struct SchemaChecker: Sendable {
     }
 
     private func checkNumber(_ value: JSONValue, _ rules: [String: JSONValue], at path: String, into found: inout [String]) {
-        guard let number = Self.number(value) else { return }
-        if let least = rules["minimum"].flatMap(Self.number), number < least { found.append("\(path): \(number) is below \(least)") }
-        if let most = rules["maximum"].flatMap(Self.number), number > most { found.append("\(path): \(number) is above \(most)") }
+        guard let number = value.doubleValue else { return }
+        if let least = rules["minimum"]?.doubleValue, number < least { found.append("\(path): \(number) is below \(least)") }
+        if let most = rules["maximum"]?.doubleValue, number > most { found.append("\(path): \(number) is above \(most)") }
     }
 
     // swift-format-ignore: NeverForceUnwrap
@@ -157,22 +151,9 @@ public struct SchemaChecker: Sendable {
         }
     }
 
-    private static func number(_ value: JSONValue) -> Double? {
-        switch value {
-        case .integer(let number): Double(number)
-        case .double(let number): number
-        default: nil
-        }
-    }
-
     /// JSON equality, under which 1 and 1.0 are the same number.
     private static func equal(_ left: JSONValue, _ right: JSONValue) -> Bool {
-        if let a = number(left), let b = number(right) { return a == b }
+        if let a = left.doubleValue, let b = right.doubleValue { return a == b }
         return left == right
     }
-}
-
-extension JSONValue {
-    fileprivate var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
-    fileprivate var integerValue: Int? { if case .integer(let number) = self { Int(number) } else { nil } }
 }

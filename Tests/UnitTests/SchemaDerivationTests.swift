@@ -57,8 +57,8 @@ struct SchemaDerivationTests {
     @Test("rules refine derived properties, and a rule on a key the type does not decode is an error")
     func rules() throws {
         let schema = try Sample.componentSchema()
-        #expect(schema.objectMembers?["additionalProperties"] == false)
-        let properties = schema.objectMembers?["properties"]?.objectMembers
+        #expect(schema.objectValue?["additionalProperties"] == false)
+        let properties = schema.objectValue?["properties"]?.objectValue
         #expect(properties?["name"] == ["type": "string", "maxLength": 3])
         #expect(properties?["count"] == ["type": ["integer", "null"], "format": "int64", "minimum": 1])
         #expect(throws: SchemaDerivation.Failure.self) { try Misnamed.componentSchema() }
@@ -95,8 +95,4 @@ struct SchemaDerivationTests {
         let strange = SchemaChecker(document: ["components": ["schemas": ["S": ["type": "string", "contentEncoding": "base64"]]]])
         #expect(strange.violations(of: "x", against: "S") == ["S: unknown keyword contentEncoding"])
     }
-}
-
-extension JSONValue {
-    fileprivate var objectMembers: [String: JSONValue]? { if case .object(let members) = self { members } else { nil } }
 }
