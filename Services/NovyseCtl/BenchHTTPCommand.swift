@@ -24,6 +24,8 @@ struct HTTPBench: AsyncParsableCommand {
     @Option(help: "Requests per measurement line (initialize: a fifth of it).") var requests: Int = 2000
     @Option(help: "Concurrent connections for the reads.") var readConnections: [Int] = [1, 4]
     @Option(help: "Concurrent connections for the writes.") var writeConnections: [Int] = [1, 4, 16]
+    @Option(help: "Run only the lines whose name contains this text (the floors always run): one request under perf.")
+    var only: String?
 
     func run() async throws {
         let databaseURL = try database.resolvedURL()
@@ -55,6 +57,10 @@ struct HTTPBench: AsyncParsableCommand {
             print(figures.line)
             lines["\(figures.name) ×\(figures.connections)"] = figures
         }
+        func record(_ name: String, _ measure: () async throws -> BenchFigures) async throws {
+            if let only, !name.contains(only) { return }
+            record(try await measure())
+        }
         let reader = ["Authorization": "Bearer \(world.reader)", "Content-Type": "application/json"]
         let peer = ["Authorization": "Bearer \(world.peer)", "Content-Type": "application/json"]
         let query = stack.queryPort
@@ -67,23 +73,27 @@ struct HTTPBench: AsyncParsableCommand {
                     ("GET", "/health/live", [:], [])
                 })
             record(try await PostgresLoad.roundTrip(client, workers: connections, count: requests))
-            record(
+            try await record("update, nothing new") {
                 try await HTTPLoad.run("update, nothing new", port: query, connections: connections, requests: requests) { _, _ in
                     ("POST", "/user/update", reader, world.current)
-                })
-            record(
+                }
+            }
+            try await record("update, delta") {
                 try await HTTPLoad.run("update, delta", port: query, connections: connections, requests: requests / 4) { _, _ in
                     ("POST", "/user/update", reader, world.before)
-                })
-            record(
+                }
+            }
+            try await record("initialize") {
                 try await HTTPLoad.run("initialize", port: query, connections: connections, requests: requests / 5, warmUp: 5) { _, _ in
                     ("GET", "/user/initialize?limit=100000", reader, [])
-                })
-            record(
+                }
+            }
+            try await record("history page (50)") {
                 try await HTTPLoad.run("history page (50)", port: query, connections: connections, requests: requests) { worker, index in
                     let chat = world.chats[abs(worker * 7 + index) % world.chats.count]
                     return ("GET", "/chat/history?chatUUID=\(chat.uuidString)&limit=50", reader, [])
-                })
+                }
+            }
         }
 
         print("\n-- writes (command service) --")
@@ -94,23 +104,26 @@ struct HTTPBench: AsyncParsableCommand {
                     ("GET", "/health/live", [:], [])
                 })
             record(try await PostgresLoad.commit(client, workers: connections, count: requests))
-            record(
+            try await record("send") {
                 try await HTTPLoad.run("send", port: command, connections: connections, requests: requests) { worker, index in
                     let body =
                         #"{"chatUUID":"\#(world.chats[worker].uuidString)","content":"bench \#(index)","clientMessageID":"\#(UUID().uuidString)"}"#
                     return ("POST", "/message", peer, Array(body.utf8))
-                })
-            record(
+                }
+            }
+            try await record("edit") {
                 try await HTTPLoad.run("edit", port: command, connections: connections, requests: requests) { worker, index in
                     let body =
                         #"{"chatUUID":"\#(world.chats[worker].uuidString)","messageID":\#(world.firstMessages[worker]),"content":"edit \#(index)"}"#
                     return ("PATCH", "/message", peer, Array(body.utf8))
-                })
-            record(
+                }
+            }
+            try await record("reaction (add, withdraw)") {
                 try await HTTPLoad.run("reaction (add, withdraw)", port: command, connections: connections, requests: requests) { worker, index in
                     let body = #"{"chatUUID":"\#(world.chats[worker].uuidString)","messageID":\#(world.firstMessages[worker]),"reaction":"🎉"}"#
                     return (index % 2 == 0 ? "PUT" : "DELETE", "/message/reaction", peer, Array(body.utf8))
-                })
+                }
+            }
         }
         try await PostgresLoad.dropFloor(client)
         print("\nafter the run: \(rss(stack))")

@@ -23,7 +23,7 @@ struct UpdateRequest: Sendable, Equatable {
         guard !body.isEmpty else { throw .badRequest(.invalidBody, "a JSON object body is required") }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: body)
+            value = try JSONValue(parsing: body)
         } catch {
             throw .badRequest(.invalidJSON, "the body is not valid JSON")
         }
@@ -76,7 +76,7 @@ struct UpdateRequest: Sendable, Equatable {
 
     static func object(_ value: JSONValue, at path: String, keys: Set<String>) throws(APIError) -> [String: JSONValue] {
         guard case .object(let fields) = value else { throw .badRequest(.invalidBody, "\(path) must be a JSON object") }
-        if let unknown = fields.keys.sorted().first(where: { !keys.contains($0) }) {
+        if fields.keys.contains(where: { !keys.contains($0) }), let unknown = fields.keys.sorted().first(where: { !keys.contains($0) }) {
             throw .badRequest(.unknownField, "unknown field \(path == "the body" ? unknown : "\(path).\(unknown)")")
         }
         return fields
@@ -103,7 +103,7 @@ struct UpdateRequest: Sendable, Equatable {
 
     static func uuid(_ value: JSONValue?, at path: String) throws(APIError) -> UUID {
         guard let value else { throw .badRequest(.invalidBody, "\(path) is required") }
-        guard case .string(let text) = value, let uuid = UUID(uuidString: text) else {
+        guard case .string(let text) = value, let uuid = UUID(text: text) else {
             throw .badRequest(.invalidBody, "\(path) must be a UUID string")
         }
         return uuid

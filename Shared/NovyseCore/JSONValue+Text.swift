@@ -4,12 +4,12 @@ import Foundation
 extension JSONValue {
     /// Parses JSON text (top-level scalars included); nil when it is not one complete JSON value.
     public static func parse(_ data: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: data)
+        try? JSONValue(parsing: data)
     }
 
     /// Parses JSON text (top-level scalars included); nil when it is not one complete JSON value.
     public static func parse(_ text: some StringProtocol) -> JSONValue? {
-        parse(Data(text.utf8))
+        try? JSONValue(parsing: Array(text.utf8))
     }
 
     /// Compact JSON text with sorted object keys, so equal values are equal strings.

@@ -6,7 +6,7 @@ extension JSONValue {
     /// Parses the JSON part of a packet; nil when it is not one complete JSON value. Top-level scalars are
     /// accepted (an acknowledgement may carry one), as the protocol allows.
     public init?(packetText text: Substring) {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
+        guard let value = try? JSONValue(parsing: Array(text.utf8)) else { return nil }
         self = value
     }
 

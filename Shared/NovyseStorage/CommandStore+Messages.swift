@@ -21,39 +21,9 @@ extension CommandStore {
     public func sendMessage(
         chat: UUID, sender: UUID, content: String, clientMessageID: UUID, on connection: PostgresConnection
     ) async throws -> MessageSent {
-        let kind = StreamKind.chatMessages.rawValue
-        let eventKind = StreamKind.chatEvents.rawValue
-        let rows = try await connection.query(
-            """
-            WITH events AS (
-                SELECT e.head FROM novyse.streams e WHERE e.kind = \(eventKind) AND e.key = \(chat)
-                FOR KEY SHARE OF e
-            ), member AS (
-                SELECT m.user_uuid, (SELECT head FROM events) AS event_position
-                FROM novyse.memberships m JOIN novyse.chats c ON c.uuid = m.chat_uuid
-                WHERE (SELECT head FROM events) IS NOT NULL
-                  AND m.chat_uuid = \(chat) AND m.user_uuid = \(sender) AND m.left_at IS NULL
-                  AND (c.type <> 'CHANNEL' OR m.role IN ('OWNER', 'ADMIN'))
-                FOR SHARE OF m
-            ), stream AS (
-                SELECT s.head, member.event_position FROM novyse.streams s, member
-                WHERE s.kind = \(kind) AND s.key = \(chat)
-                FOR UPDATE OF s
-            ), item AS (
-                INSERT INTO novyse.messages (chat_uuid, prev_id, sender_uuid, content, client_message_id, event_position)
-                SELECT \(chat), stream.head, \(sender), \(content), \(clientMessageID), stream.event_position FROM stream
-                ON CONFLICT ON CONSTRAINT messages_client_id DO NOTHING
-                RETURNING id, prev_id
-            ), moved AS (
-                UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(chat)
-            ), queued AS (
-                INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(chat), id FROM item
-            )
-            SELECT id, prev_id FROM item
-            """,
-            logger: logger
-        )
-        for try await (id, prevID) in rows.decode((Int64, Int64).self) {
+        let rows = try await connection.execute(
+            SendStatement(chat: chat, sender: sender, content: content, clientMessageID: clientMessageID), logger: logger)
+        for try await (id, prevID) in rows {
             return MessageSent(messageID: id, prevID: prevID)
         }
         return try await diagnoseUnsent(chat: chat, sender: sender, content: content, clientMessageID: clientMessageID, on: connection)
@@ -241,4 +211,59 @@ extension CommandStore {
         )
         return EventWritten(eventID: item.id, prevID: item.prevID)
     }
+}
+
+/// The send as a prepared statement, parsed and planned once per connection: the most frequent write.
+struct SendStatement: PostgresPreparedStatement {
+    typealias Row = (Int64, Int64)
+
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid, .text, .uuid]
+
+    let chat: UUID
+    let sender: UUID
+    let content: String
+    let clientMessageID: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 4)
+        bindings.append(chat)
+        bindings.append(sender)
+        bindings.append(content)
+        bindings.append(clientMessageID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
+
+    static let sql = """
+        WITH events AS (
+            SELECT e.head FROM novyse.streams e WHERE e.kind = \(StreamKind.chatEvents.rawValue) AND e.key = $1
+            FOR KEY SHARE OF e
+        ), member AS (
+            SELECT m.user_uuid, (SELECT head FROM events) AS event_position
+            FROM novyse.memberships m JOIN novyse.chats c ON c.uuid = m.chat_uuid
+            WHERE (SELECT head FROM events) IS NOT NULL
+              AND m.chat_uuid = $1 AND m.user_uuid = $2 AND m.left_at IS NULL
+              AND (c.type <> 'CHANNEL' OR m.role IN ('OWNER', 'ADMIN'))
+            FOR SHARE OF m
+        ), stream AS (
+            SELECT s.head, member.event_position FROM novyse.streams s, member
+            WHERE s.kind = \(StreamKind.chatMessages.rawValue) AND s.key = $1
+            FOR UPDATE OF s
+        ), item AS (
+            INSERT INTO novyse.messages (chat_uuid, prev_id, sender_uuid, content, client_message_id, event_position)
+            SELECT $1, stream.head, $2, $3, $4, stream.event_position FROM stream
+            ON CONFLICT ON CONSTRAINT messages_client_id DO NOTHING
+            RETURNING id, prev_id
+        ), moved AS (
+            UPDATE novyse.streams SET head = item.id FROM item
+            WHERE kind = \(StreamKind.chatMessages.rawValue) AND key = $1
+        ), queued AS (
+            INSERT INTO novyse.outbox (stream_kind, stream_key, item_id)
+            SELECT \(StreamKind.chatMessages.rawValue), $1, id FROM item
+        )
+        SELECT id, prev_id FROM item
+        """
 }
