@@ -26,13 +26,18 @@ struct HTTPBench: AsyncParsableCommand {
     @Option(help: "Concurrent connections for the writes.") var writeConnections: [Int] = [1, 4, 16]
     @Option(help: "Run only the lines whose name contains this text (the floors always run): one request under perf.")
     var only: String?
+    @Option(
+        help:
+            "Rounds of the reads, then of the writes: RSS after each shows whether a service grows under steady load; the ratios are the last round's."
+    )
+    var rounds: Int = 1
 
     func run() async throws {
         let databaseURL = try database.resolvedURL()
         guard let redisURL = redisURL ?? EnvironmentReader().string("REDIS_URL") else {
             throw ValidationError("set REDIS_URL or pass --redis-url")
         }
-        guard chats >= 16, messages >= 1, delta >= 1, requests >= 10 else {
+        guard chats >= 16, messages >= 1, delta >= 1, requests >= 10, rounds >= 1 else {
             throw ValidationError("--chats must be at least 16 (one per concurrent sender); --messages, --delta, --requests positive")
         }
         let stack = try await BenchStack.start([.command, .projector, .query], databaseURL: databaseURL, redisURL: redisURL)
@@ -66,63 +71,70 @@ struct HTTPBench: AsyncParsableCommand {
         let query = stack.queryPort
         let command = stack.commandPort
 
-        print("\n-- reads (query service) --")
-        for connections in readConnections {
-            record(
-                try await HTTPLoad.run("query GET /health/live", port: query, connections: connections, requests: requests) { _, _ in
-                    ("GET", "/health/live", [:], [])
-                })
-            record(try await PostgresLoad.roundTrip(client, workers: connections, count: requests))
-            try await record("update, nothing new") {
-                try await HTTPLoad.run("update, nothing new", port: query, connections: connections, requests: requests) { _, _ in
-                    ("POST", "/user/update", reader, world.current)
+        // Reads repeat before any write, so the device's cursors stay current for "nothing new".
+        for round in 1...rounds {
+            print("\n-- reads (query service)\(rounds > 1 ? ", round \(round) of \(rounds)" : "") --")
+            for connections in readConnections {
+                record(
+                    try await HTTPLoad.run("query GET /health/live", port: query, connections: connections, requests: requests) { _, _ in
+                        ("GET", "/health/live", [:], [])
+                    })
+                record(try await PostgresLoad.roundTrip(client, workers: connections, count: requests))
+                try await record("update, nothing new") {
+                    try await HTTPLoad.run("update, nothing new", port: query, connections: connections, requests: requests) { _, _ in
+                        ("POST", "/user/update", reader, world.current)
+                    }
                 }
-            }
-            try await record("update, delta") {
-                try await HTTPLoad.run("update, delta", port: query, connections: connections, requests: requests / 4) { _, _ in
-                    ("POST", "/user/update", reader, world.before)
+                try await record("update, delta") {
+                    try await HTTPLoad.run("update, delta", port: query, connections: connections, requests: requests / 4) { _, _ in
+                        ("POST", "/user/update", reader, world.before)
+                    }
                 }
-            }
-            try await record("initialize") {
-                try await HTTPLoad.run("initialize", port: query, connections: connections, requests: requests / 5, warmUp: 5) { _, _ in
-                    ("GET", "/user/initialize?limit=100000", reader, [])
+                try await record("initialize") {
+                    try await HTTPLoad.run("initialize", port: query, connections: connections, requests: requests / 5, warmUp: 5) { _, _ in
+                        ("GET", "/user/initialize?limit=100000", reader, [])
+                    }
                 }
-            }
-            try await record("history page (50)") {
-                try await HTTPLoad.run("history page (50)", port: query, connections: connections, requests: requests) { worker, index in
-                    let chat = world.chats[abs(worker * 7 + index) % world.chats.count]
-                    return ("GET", "/chat/history?chatUUID=\(chat.uuidString)&limit=50", reader, [])
+                try await record("history page (50)") {
+                    try await HTTPLoad.run("history page (50)", port: query, connections: connections, requests: requests) { worker, index in
+                        let chat = world.chats[abs(worker * 7 + index) % world.chats.count]
+                        return ("GET", "/chat/history?chatUUID=\(chat.uuidString)&limit=50", reader, [])
+                    }
                 }
+                print("  RSS after ×\(connections): \(rss(stack))")
             }
         }
 
-        print("\n-- writes (command service) --")
         try await PostgresLoad.prepareFloor(client)
-        for connections in writeConnections {
-            record(
-                try await HTTPLoad.run("command GET /health/live", port: command, connections: connections, requests: requests) { _, _ in
-                    ("GET", "/health/live", [:], [])
-                })
-            record(try await PostgresLoad.commit(client, workers: connections, count: requests))
-            try await record("send") {
-                try await HTTPLoad.run("send", port: command, connections: connections, requests: requests) { worker, index in
-                    let body =
-                        #"{"chatUUID":"\#(world.chats[worker].uuidString)","content":"bench \#(index)","clientMessageID":"\#(UUID().uuidString)"}"#
-                    return ("POST", "/message", peer, Array(body.utf8))
+        for round in 1...rounds {
+            print("\n-- writes (command service)\(rounds > 1 ? ", round \(round) of \(rounds)" : "") --")
+            for connections in writeConnections {
+                record(
+                    try await HTTPLoad.run("command GET /health/live", port: command, connections: connections, requests: requests) { _, _ in
+                        ("GET", "/health/live", [:], [])
+                    })
+                record(try await PostgresLoad.commit(client, workers: connections, count: requests))
+                try await record("send") {
+                    try await HTTPLoad.run("send", port: command, connections: connections, requests: requests) { worker, index in
+                        let body =
+                            #"{"chatUUID":"\#(world.chats[worker].uuidString)","content":"bench \#(index)","clientMessageID":"\#(UUID().uuidString)"}"#
+                        return ("POST", "/message", peer, Array(body.utf8))
+                    }
                 }
-            }
-            try await record("edit") {
-                try await HTTPLoad.run("edit", port: command, connections: connections, requests: requests) { worker, index in
-                    let body =
-                        #"{"chatUUID":"\#(world.chats[worker].uuidString)","messageID":\#(world.firstMessages[worker]),"content":"edit \#(index)"}"#
-                    return ("PATCH", "/message", peer, Array(body.utf8))
+                try await record("edit") {
+                    try await HTTPLoad.run("edit", port: command, connections: connections, requests: requests) { worker, index in
+                        let body =
+                            #"{"chatUUID":"\#(world.chats[worker].uuidString)","messageID":\#(world.firstMessages[worker]),"content":"edit \#(index)"}"#
+                        return ("PATCH", "/message", peer, Array(body.utf8))
+                    }
                 }
-            }
-            try await record("reaction (add, withdraw)") {
-                try await HTTPLoad.run("reaction (add, withdraw)", port: command, connections: connections, requests: requests) { worker, index in
-                    let body = #"{"chatUUID":"\#(world.chats[worker].uuidString)","messageID":\#(world.firstMessages[worker]),"reaction":"🎉"}"#
-                    return (index % 2 == 0 ? "PUT" : "DELETE", "/message/reaction", peer, Array(body.utf8))
+                try await record("reaction (add, withdraw)") {
+                    try await HTTPLoad.run("reaction (add, withdraw)", port: command, connections: connections, requests: requests) { worker, index in
+                        let body = #"{"chatUUID":"\#(world.chats[worker].uuidString)","messageID":\#(world.firstMessages[worker]),"reaction":"🎉"}"#
+                        return (index % 2 == 0 ? "PUT" : "DELETE", "/message/reaction", peer, Array(body.utf8))
+                    }
                 }
+                print("  RSS after ×\(connections): \(rss(stack))")
             }
         }
         try await PostgresLoad.dropFloor(client)
