@@ -57,14 +57,25 @@ extension CommandStore {
     }
 
     /// `MESSAGE_EDITED`: only the author, only while not deleted.
+    ///
+    /// The chat's event stream is locked first, in a statement of its own, so the next statement's snapshot
+    /// sees every writer that held it before (a deletion, a removal). Then one statement checks and appends
+    /// (`EditStatement`: the author's active membership, the message's state, the event, head and outbox);
+    /// when it writes nothing, the step-by-step checks run in the same transaction and say why (or, should
+    /// the state have moved in between, allow it and append as before).
     public func editMessage(
         _ messageID: Int64, in chat: UUID, content: String, by actor: UUID, on connection: PostgresConnection
     ) async throws -> EventWritten {
         let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), missing: .unknownChat, on: connection)
+        let payload: JSONValue = ["content": .string(content), "current": .string(content), "messageID": .integer(messageID)]
+        let rows = try await connection.execute(
+            EditStatement(chat: chat, actor: actor, messageID: messageID, head: head, payload: payload.jsonText), logger: logger)
+        for try await (id, prevID) in rows { return EventWritten(eventID: id, prevID: prevID) }
         _ = try await access(chat: chat, user: actor, on: connection)
         let message = try await message(messageID, in: chat, on: connection)
         guard message.sender == actor else { throw CommandError.authorOnly }
         guard !message.deleted else { throw CommandError.messageDeleted }
+        // Allowed now (the state moved between the two reads): the checks' own answer stands.
         return try await appendMessageEvent(
             .messageEdited, chat: chat, head: head, messageID: messageID, actor: actor,
             payload: ["content": .string(content), "current": .string(content)], on: connection
@@ -211,59 +222,4 @@ extension CommandStore {
         )
         return EventWritten(eventID: item.id, prevID: item.prevID)
     }
-}
-
-/// The send as a prepared statement, parsed and planned once per connection: the most frequent write.
-struct SendStatement: PostgresPreparedStatement {
-    typealias Row = (Int64, Int64)
-
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid, .text, .uuid]
-
-    let chat: UUID
-    let sender: UUID
-    let content: String
-    let clientMessageID: UUID
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 4)
-        bindings.append(chat)
-        bindings.append(sender)
-        bindings.append(content)
-        bindings.append(clientMessageID)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        try row.decode(Row.self)
-    }
-
-    static let sql = """
-        WITH events AS (
-            SELECT e.head FROM novyse.streams e WHERE e.kind = \(StreamKind.chatEvents.rawValue) AND e.key = $1
-            FOR KEY SHARE OF e
-        ), member AS (
-            SELECT m.user_uuid, (SELECT head FROM events) AS event_position
-            FROM novyse.memberships m JOIN novyse.chats c ON c.uuid = m.chat_uuid
-            WHERE (SELECT head FROM events) IS NOT NULL
-              AND m.chat_uuid = $1 AND m.user_uuid = $2 AND m.left_at IS NULL
-              AND (c.type <> 'CHANNEL' OR m.role IN ('OWNER', 'ADMIN'))
-            FOR SHARE OF m
-        ), stream AS (
-            SELECT s.head, member.event_position FROM novyse.streams s, member
-            WHERE s.kind = \(StreamKind.chatMessages.rawValue) AND s.key = $1
-            FOR UPDATE OF s
-        ), item AS (
-            INSERT INTO novyse.messages (chat_uuid, prev_id, sender_uuid, content, client_message_id, event_position)
-            SELECT $1, stream.head, $2, $3, $4, stream.event_position FROM stream
-            ON CONFLICT ON CONSTRAINT messages_client_id DO NOTHING
-            RETURNING id, prev_id
-        ), moved AS (
-            UPDATE novyse.streams SET head = item.id FROM item
-            WHERE kind = \(StreamKind.chatMessages.rawValue) AND key = $1
-        ), queued AS (
-            INSERT INTO novyse.outbox (stream_kind, stream_key, item_id)
-            SELECT \(StreamKind.chatMessages.rawValue), $1, id FROM item
-        )
-        SELECT id, prev_id FROM item
-        """
 }
