@@ -101,11 +101,21 @@ extension CommandStore {
     }
 
     /// `REACTION_ADDED` / `REACTION_REMOVED`: any member, on a message that is not deleted.
+    ///
+    /// As an edit: the stream lock, then one statement that checks (membership, message state, the count
+    /// limits), writes the reaction and appends (`ReactionStatement`); the step-by-step path below runs only
+    /// when it wrote nothing, and says why.
     public func setReaction(
         _ reaction: String, on messageID: Int64, in chat: UUID, by actor: UUID, present: Bool,
         on connection: PostgresConnection
     ) async throws -> EventWritten {
         let head = try await lockStream(StreamID(kind: .chatEvents, key: chat), missing: .unknownChat, on: connection)
+        let payload: JSONValue = ["reaction": .string(reaction), "current": .string(reaction), "messageID": .integer(messageID)]
+        let fast = ReactionStatement(
+            chat: chat, actor: actor, messageID: messageID, reaction: reaction, head: head, payload: payload.jsonText,
+            present: present, limits: limits)
+        let rows = try await connection.execute(fast, logger: logger)
+        for try await (id, prevID) in rows { return EventWritten(eventID: id, prevID: prevID) }
         _ = try await access(chat: chat, user: actor, on: connection)
         let message = try await message(messageID, in: chat, on: connection)
         guard !message.deleted else { throw CommandError.messageDeleted }

@@ -105,3 +105,73 @@ struct EditStatement: PostgresPreparedStatement {
         SELECT id, prev_id FROM item
         """
 }
+
+/// A reaction added or withdrawn, with its checks, in one prepared statement run after the stream lock
+/// (`$5` the head); no row when anything is refused. `$9` says which: add (within both count limits) or
+/// withdraw.
+struct ReactionStatement: PostgresPreparedStatement {
+    typealias Row = (Int64, Int64)
+
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid, .int8, .text, .int8, .text, .int8, .int8, .bool]
+
+    let chat: UUID
+    let actor: UUID
+    let messageID: Int64
+    let reaction: String
+    let head: Int64
+    let payload: String
+    let present: Bool
+    let limits: CountLimits
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 9)
+        bindings.append(chat)
+        bindings.append(actor)
+        bindings.append(messageID)
+        bindings.append(reaction)
+        bindings.append(head)
+        bindings.append(payload)
+        bindings.append(Int64(limits.reactionsPerUser))
+        bindings.append(Int64(limits.distinctReactions))
+        bindings.append(present)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
+
+    static let sql = """
+        WITH allowed AS (
+            SELECT 1 FROM novyse.chats c
+            JOIN novyse.memberships m ON m.chat_uuid = c.uuid AND m.user_uuid = $2 AND m.left_at IS NULL
+            JOIN novyse.messages x ON x.id = $3 AND x.chat_uuid = c.uuid
+            LEFT JOIN novyse.message_state st ON st.message_id = x.id
+            WHERE c.uuid = $1 AND NOT COALESCE(st.deleted, false)
+              AND (NOT $9 OR (SELECT count(*) FILTER (WHERE r.user_uuid = $2) < $7
+                                     AND (COALESCE(bool_or(r.reaction = $4), false) OR count(DISTINCT r.reaction) < $8)
+                              FROM novyse.message_reactions r WHERE r.message_id = $3))
+        ), added AS (
+            INSERT INTO novyse.message_reactions (message_id, user_uuid, reaction)
+            SELECT $3, $2, $4 FROM allowed WHERE $9 ON CONFLICT DO NOTHING RETURNING 1
+        ), withdrawn AS (
+            DELETE FROM novyse.message_reactions
+            WHERE NOT $9 AND EXISTS (SELECT 1 FROM allowed) AND message_id = $3 AND user_uuid = $2 AND reaction = $4
+            RETURNING 1
+        ), item AS (
+            INSERT INTO novyse.chat_events (chat_uuid, prev_id, type, user_uuid, actor_uuid, message_id, payload)
+            SELECT $1, $5,
+                   CASE WHEN $9 THEN '\(ChatEventType.reactionAdded.rawValue)' ELSE '\(ChatEventType.reactionRemoved.rawValue)' END,
+                   $2, $2, $3, $6::jsonb
+            WHERE EXISTS (SELECT 1 FROM added) OR EXISTS (SELECT 1 FROM withdrawn)
+            RETURNING id, prev_id
+        ), moved AS (
+            UPDATE novyse.streams SET head = item.id FROM item
+            WHERE kind = \(StreamKind.chatEvents.rawValue) AND key = $1
+        ), queued AS (
+            INSERT INTO novyse.outbox (stream_kind, stream_key, item_id)
+            SELECT \(StreamKind.chatEvents.rawValue), $1, id FROM item
+        )
+        SELECT id, prev_id FROM item
+        """
+}

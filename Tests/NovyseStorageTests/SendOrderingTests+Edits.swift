@@ -43,6 +43,40 @@ extension SendOrderingTests {
         }
     }
 
+    @Test("a reaction waits for an uncommitted deletion of its message, then is refused")
+    func reactionWaitsForDeletion() async throws {
+        try await Self.withWorld { world in
+            let message = try await world.store.transaction(idempotency: nil) {
+                try await world.store.sendMessage(chat: world.chat, sender: world.sender, content: "x", clientMessageID: UUID(), on: $0)
+            }.result
+            let (released, release) = AsyncStream<Void>.makeStream()
+            defer { release.finish() }
+            let (deleted, deletedSignal) = AsyncStream<Void>.makeStream()
+            async let deletion: Void = world.client.withTransaction(logger: Self.logger) { connection in
+                _ = try await world.store.deleteMessage(message.messageID, in: world.chat, by: world.sender, on: connection)
+                deletedSignal.yield()
+                for await _ in released { break }
+            }
+            for await _ in deleted { break }
+            async let reaction = world.store.transaction(idempotency: nil) {
+                try await world.store.setReaction("👍", on: message.messageID, in: world.chat, by: world.other, present: true, on: $0)
+            }
+            try await Self.waitForLockWait(world.client)
+            release.finish()
+            try await deletion
+            let outcome: Result<EventWritten, CommandError>
+            do {
+                outcome = .success(try await reaction.result)
+            } catch let error as CommandError {
+                outcome = .failure(error)
+            }
+            #expect(outcome == .failure(.messageDeleted))
+            let rows = try await world.client.query(
+                "SELECT count(*)::int FROM novyse.message_reactions WHERE message_id = \(message.messageID)")
+            for try await count in rows.decode(Int.self) { #expect(count == 0) }
+        }
+    }
+
     @Test("an allowed edit is one event after the lock; a refused one names its reason")
     func editFastPathAndRefusals() async throws {
         try await Self.withWorld { world in
