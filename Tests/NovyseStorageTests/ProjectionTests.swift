@@ -67,6 +67,28 @@ struct ProjectionTests {
         }
     }
 
+    @Test("a connection's prepared classification survives a swapping replay and reads the new snapshot")
+    func preparedStatementsSurviveSwap() async throws {
+        let database = try await TestPostgres.shared.makeDatabase()
+        // One connection, so the statement prepared before the swap is the one executed after it.
+        try await withPostgresClient(url: database.url, maximumConnections: 1) { client in
+            let projector = ProjectorStore(client: client, logger: logger)
+            let written = try await writeEverything(client)
+            _ = try await projector.sweep()
+            let query = QueryStore(client: client, logger: logger)
+            let holding = SyncCursors(localEventID: 0, chats: [], users: [])
+            let before = try await query.sync(caller: written.alice, cursors: holding, limit: 1000, latestMessages: 20)
+            #expect(!before.newChats.isEmpty)
+            let swapped = try await projector.replay(swap: true)
+            #expect(swapped.swapped)
+            let after = try await query.sync(caller: written.alice, cursors: holding, limit: 1000, latestMessages: 20)
+            #expect(after.newChats == before.newChats)
+            try await client.query("UPDATE snapshot.chats SET name = 'renamed after the swap' WHERE uuid = \(written.chat)")
+            let renamed = try await query.sync(caller: written.alice, cursors: holding, limit: 1000, latestMessages: 20)
+            #expect(renamed.newChats.contains { $0.contains("renamed after the swap") })
+        }
+    }
+
     @Test("the snapshot holds what the mutations say")
     func snapshotContent() async throws {
         let database = try await TestPostgres.shared.makeDatabase()
