@@ -93,13 +93,22 @@ public enum EventLog {
         let key = "$\(insert.binds.count + 2)"
         query.sql = """
             WITH item AS (\(insert.sql) RETURNING id, prev_id),
-            moved AS (UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(key)),
-            queued AS (INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(key), id FROM item)
-            SELECT id, prev_id FROM item
+            \(appendTail(kind: kind, key: key))
             """
         query.binds.append(stream.kind.rawValue)
         query.binds.append(stream.key)
         return try await single(try await connection.query(query, logger: logger))
+    }
+
+    /// What every append does after its `item` CTE (`RETURNING id, prev_id`), in the same statement: move
+    /// the stream's head to the new ID, queue the item in the outbox, and answer the item's `(id, prev_id)`.
+    /// `kind` and `key` are SQL: parameters (`$4`) or literals.
+    static func appendTail(kind: String, key: String) -> String {
+        """
+        moved AS (UPDATE novyse.streams SET head = item.id FROM item WHERE kind = \(kind) AND key = \(key)),
+        queued AS (INSERT INTO novyse.outbox (stream_kind, stream_key, item_id) SELECT \(kind), \(key), id FROM item)
+        SELECT id, prev_id FROM item
+        """
     }
 
     static func single(_ rows: PostgresRowSequence) async throws -> AppendedItem {

@@ -2,6 +2,13 @@ import Foundation
 import NovyseCore
 import PostgresNIO
 
+/// The statements that append one item answer its `(id, prev_id)` (`EventLog.appendTail`).
+extension PostgresPreparedStatement where Row == (Int64, Int64) {
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
+}
+
 /// The send as a prepared statement, parsed and planned once per connection: the most frequent write.
 struct SendStatement: PostgresPreparedStatement {
     typealias Row = (Int64, Int64)
@@ -20,10 +27,6 @@ struct SendStatement: PostgresPreparedStatement {
         bindings.append(content)
         bindings.append(clientMessageID)
         return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        try row.decode(Row.self)
     }
 
     static let sql = """
@@ -46,14 +49,8 @@ struct SendStatement: PostgresPreparedStatement {
             SELECT $1, stream.head, $2, $3, $4, stream.event_position FROM stream
             ON CONFLICT ON CONSTRAINT messages_client_id DO NOTHING
             RETURNING id, prev_id
-        ), moved AS (
-            UPDATE novyse.streams SET head = item.id FROM item
-            WHERE kind = \(StreamKind.chatMessages.rawValue) AND key = $1
-        ), queued AS (
-            INSERT INTO novyse.outbox (stream_kind, stream_key, item_id)
-            SELECT \(StreamKind.chatMessages.rawValue), $1, id FROM item
-        )
-        SELECT id, prev_id FROM item
+        ),
+        \(EventLog.appendTail(kind: "\(StreamKind.chatMessages.rawValue)", key: "$1"))
         """
 }
 
@@ -80,10 +77,6 @@ struct EditStatement: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        try row.decode(Row.self)
-    }
-
     static let sql = """
         WITH allowed AS (
             SELECT 1 FROM novyse.chats c
@@ -95,14 +88,8 @@ struct EditStatement: PostgresPreparedStatement {
             INSERT INTO novyse.chat_events (chat_uuid, prev_id, type, user_uuid, actor_uuid, message_id, payload)
             SELECT $1, $5, '\(ChatEventType.messageEdited.rawValue)', $2, $2, $3, $4::jsonb FROM allowed
             RETURNING id, prev_id
-        ), moved AS (
-            UPDATE novyse.streams SET head = item.id FROM item
-            WHERE kind = \(StreamKind.chatEvents.rawValue) AND key = $1
-        ), queued AS (
-            INSERT INTO novyse.outbox (stream_kind, stream_key, item_id)
-            SELECT \(StreamKind.chatEvents.rawValue), $1, id FROM item
-        )
-        SELECT id, prev_id FROM item
+        ),
+        \(EventLog.appendTail(kind: "\(StreamKind.chatEvents.rawValue)", key: "$1"))
         """
 }
 
@@ -137,10 +124,6 @@ struct ReactionStatement: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        try row.decode(Row.self)
-    }
-
     static let sql = """
         WITH allowed AS (
             SELECT 1 FROM novyse.chats c
@@ -165,13 +148,7 @@ struct ReactionStatement: PostgresPreparedStatement {
                    $2, $2, $3, $6::jsonb
             WHERE EXISTS (SELECT 1 FROM added) OR EXISTS (SELECT 1 FROM withdrawn)
             RETURNING id, prev_id
-        ), moved AS (
-            UPDATE novyse.streams SET head = item.id FROM item
-            WHERE kind = \(StreamKind.chatEvents.rawValue) AND key = $1
-        ), queued AS (
-            INSERT INTO novyse.outbox (stream_kind, stream_key, item_id)
-            SELECT \(StreamKind.chatEvents.rawValue), $1, id FROM item
-        )
-        SELECT id, prev_id FROM item
+        ),
+        \(EventLog.appendTail(kind: "\(StreamKind.chatEvents.rawValue)", key: "$1"))
         """
 }

@@ -6,74 +6,66 @@ import TestSupport
 import Testing
 
 extension SendOrderingTests {
-    /// The edit's check-and-append statement must read the message's state after the stream lock, not from
-    /// a snapshot taken before waiting for it: otherwise an edit queued behind a deletion would write the
-    /// content of a deleted message back into the event stream.
+    /// Sends a message, holds its deletion uncommitted, starts `write` (which must queue behind the stream
+    /// lock), commits the deletion, and returns how `write` ended and the message's ID.
+    ///
+    /// The check-and-append statements must read the message's state after the stream lock, not from a
+    /// snapshot taken before waiting for it: otherwise a write queued behind a deletion would bring the
+    /// deleted message back into the event stream.
+    static func behindDeletion(
+        _ world: World, _ write: @escaping @Sendable (Int64, PostgresConnection) async throws -> EventWritten
+    ) async throws -> (outcome: Result<EventWritten, CommandError>, messageID: Int64) {
+        let message = try await world.store.transaction(idempotency: nil) {
+            try await world.store.sendMessage(chat: world.chat, sender: world.sender, content: "x", clientMessageID: UUID(), on: $0)
+        }.result
+        let (released, release) = AsyncStream<Void>.makeStream()
+        defer { release.finish() }
+        let (deleted, deletedSignal) = AsyncStream<Void>.makeStream()
+        async let deletion: Void = world.client.withTransaction(logger: Self.logger) { connection in
+            _ = try await world.store.deleteMessage(message.messageID, in: world.chat, by: world.sender, on: connection)
+            deletedSignal.yield()
+            for await _ in released { break }
+        }
+        for await _ in deleted { break }
+        async let queued = world.store.transaction(idempotency: nil) { try await write(message.messageID, $0) }
+        try await Self.waitForLockWait(world.client)
+        release.finish()
+        try await deletion
+        do {
+            return (.success(try await queued.result), message.messageID)
+        } catch let error as CommandError {
+            return (.failure(error), message.messageID)
+        }
+    }
+
+    static func count(_ sql: PostgresQuery, _ client: PostgresClient) async throws -> Int {
+        for try await count in try await client.query(sql).decode(Int.self) { return count }
+        return 0
+    }
+
     @Test("an edit waits for an uncommitted deletion of its message, then is refused")
     func editWaitsForDeletion() async throws {
         try await Self.withWorld { world in
-            let message = try await world.store.transaction(idempotency: nil) {
-                try await world.store.sendMessage(chat: world.chat, sender: world.sender, content: "x", clientMessageID: UUID(), on: $0)
-            }.result
-            let (released, release) = AsyncStream<Void>.makeStream()
-            defer { release.finish() }
-            let (deleted, deletedSignal) = AsyncStream<Void>.makeStream()
-            async let deletion: Void = world.client.withTransaction(logger: Self.logger) { connection in
-                _ = try await world.store.deleteMessage(message.messageID, in: world.chat, by: world.sender, on: connection)
-                deletedSignal.yield()
-                for await _ in released { break }
-            }
-            for await _ in deleted { break }
-            async let edit = world.store.transaction(idempotency: nil) {
-                try await world.store.editMessage(message.messageID, in: world.chat, content: "back", by: world.sender, on: $0)
-            }
-            try await Self.waitForLockWait(world.client)
-            release.finish()
-            try await deletion
-            let outcome: Result<EventWritten, CommandError>
-            do {
-                outcome = .success(try await edit.result)
-            } catch let error as CommandError {
-                outcome = .failure(error)
+            let (outcome, message) = try await Self.behindDeletion(world) { message, connection in
+                try await world.store.editMessage(message, in: world.chat, content: "back", by: world.sender, on: connection)
             }
             #expect(outcome == .failure(.messageDeleted))
-            let rows = try await world.client.query(
-                "SELECT count(*)::int FROM novyse.chat_events WHERE message_id = \(message.messageID) AND type = 'MESSAGE_EDITED'")
-            for try await count in rows.decode(Int.self) { #expect(count == 0) }
+            let edits = try await Self.count(
+                "SELECT count(*)::int FROM novyse.chat_events WHERE message_id = \(message) AND type = 'MESSAGE_EDITED'", world.client)
+            #expect(edits == 0)
         }
     }
 
     @Test("a reaction waits for an uncommitted deletion of its message, then is refused")
     func reactionWaitsForDeletion() async throws {
         try await Self.withWorld { world in
-            let message = try await world.store.transaction(idempotency: nil) {
-                try await world.store.sendMessage(chat: world.chat, sender: world.sender, content: "x", clientMessageID: UUID(), on: $0)
-            }.result
-            let (released, release) = AsyncStream<Void>.makeStream()
-            defer { release.finish() }
-            let (deleted, deletedSignal) = AsyncStream<Void>.makeStream()
-            async let deletion: Void = world.client.withTransaction(logger: Self.logger) { connection in
-                _ = try await world.store.deleteMessage(message.messageID, in: world.chat, by: world.sender, on: connection)
-                deletedSignal.yield()
-                for await _ in released { break }
-            }
-            for await _ in deleted { break }
-            async let reaction = world.store.transaction(idempotency: nil) {
-                try await world.store.setReaction("👍", on: message.messageID, in: world.chat, by: world.other, present: true, on: $0)
-            }
-            try await Self.waitForLockWait(world.client)
-            release.finish()
-            try await deletion
-            let outcome: Result<EventWritten, CommandError>
-            do {
-                outcome = .success(try await reaction.result)
-            } catch let error as CommandError {
-                outcome = .failure(error)
+            let (outcome, message) = try await Self.behindDeletion(world) { message, connection in
+                try await world.store.setReaction("👍", on: message, in: world.chat, by: world.other, present: true, on: connection)
             }
             #expect(outcome == .failure(.messageDeleted))
-            let rows = try await world.client.query(
-                "SELECT count(*)::int FROM novyse.message_reactions WHERE message_id = \(message.messageID)")
-            for try await count in rows.decode(Int.self) { #expect(count == 0) }
+            let reactions = try await Self.count(
+                "SELECT count(*)::int FROM novyse.message_reactions WHERE message_id = \(message)", world.client)
+            #expect(reactions == 0)
         }
     }
 
