@@ -121,6 +121,7 @@ struct ClientBasicsTests {
             #expect(await device.audit.pushesApplied >= 2)
             #expect(await device.audit.cycles == cyclesBefore, "items that follow the cursor need no update")
 
+            let connectsBefore = await device.socketStatus.connects
             drops.withLock { $0 = 1 }
             let lost = try #require(try await bobDevice.sendMessage("lost on the way", in: chat).messageID)
             let next = try #require(try await bobDevice.sendMessage("reveals the gap", in: chat).messageID)
@@ -128,7 +129,11 @@ struct ClientBasicsTests {
                 let ids = Set((try? await device.snapshot().messages.map(\.id)) ?? [])
                 return ids.contains(lost) && ids.contains(next)
             }
-            #expect(await device.audit.pushGaps >= 1)
+            // On a loaded machine the socket can time out and reconnect in between: the CONNECT's own cycle
+            // then fetches both messages before the next push can show the gap. Nothing else runs a cycle here.
+            let reconnected = await device.socketStatus.connects > connectsBefore
+            let gaps = await device.audit.pushGaps
+            #expect(gaps >= 1 || reconnected, "the lost push shows as a gap unless a reconnect's cycle filled it first")
             #expect(await device.audit.cycles > cyclesBefore)
             await device.disconnect()
             try await fixture.waitForPipeline()
